@@ -1,0 +1,49 @@
+"""Domain errors that carry a one-line message naming the culprit."""
+
+
+class NeuprogError(Exception):
+    """Base class: the CLI prints str(error) on one line and exits with `exit_code`."""
+
+    exit_code = 1
+
+
+class DataError(NeuprogError):
+    """A table, question file or answer that cannot be read."""
+
+    exit_code = 3
+
+
+class ProgramSyntaxError(NeuprogError):
+    """Program text that does not parse; the message quotes the line and column."""
+
+    exit_code = 4
+
+
+class ProgramTypeError(NeuprogError):
+    """A program whose op arguments do not match the op's signature."""
+
+    exit_code = 4
+
+
+class ExecutionError(NeuprogError):
+    """A well-typed program that cannot run on the given table (e.g. an unknown column)."""
+
+    exit_code = 5
+
+
+class RegistryError(NeuprogError):
+    """An op declaration that is malformed or clashes with an existing op."""
+
+    exit_code = 6
+
+
+class CheckpointError(NeuprogError):
+    """A checkpoint that is missing, truncated, corrupted or from an incompatible version."""
+
+    exit_code = 7
+
+
+class ConfigError(NeuprogError):
+    """A configuration file with unknown keys or invalid values."""
+
+    exit_code = 2

@@ -1,0 +1,57 @@
+"""Normalise and tokenise text the same way for questions, headers and cells."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize(text: str) -> str:
+    """Lower-case, strip accents and keep word tokens joined by single spaces.
+
+    Numbers keep their inner separators so that "1,234" and "2.5" stay one token.
+
+    >>> normalize("  Lee P. Brown (politician) ")
+    'lee p brown politician'
+    >>> normalize("Café, 1,234 m²")
+    'cafe 1,234 m2'
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    return " ".join(_split(folded))
+
+
+def _split(text: str) -> list[str]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        # "p." or "brown's" split off trailing punctuation-joined parts unless numeric
+        if not any(ch.isdigit() for ch in token):
+            tokens.extend(t for t in re.split(r"[.,']", token) if t)
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of ``normalize(text)``.
+
+    >>> tokenize("How many cities have > 1,000,000 people?")
+    ['how', 'many', 'cities', 'have', '1,000,000', 'people']
+    """
+    return normalize(text).split()
+
+
+def contains_phrase(cell: str, phrase: str) -> bool:
+    """Whether the normalised ``phrase`` occurs as a run of whole tokens in the normalised ``cell``.
+
+    >>> contains_phrase("lee p brown", "brown")
+    True
+    >>> contains_phrase("brownsville", "brown")
+    False
+    """
+    return bool(phrase) and f" {phrase} " in f" {cell} "

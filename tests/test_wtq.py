@@ -1,0 +1,244 @@
+"""Tests for reading WikiTableQuestions question files and tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from neuprog import wtq
+from neuprog.errors import DataError
+from neuprog.wtq import (
+    Example,
+    escape,
+    iter_tables,
+    load_split,
+    read_questions,
+    read_table_csv,
+    resolve_table,
+    split_list,
+    unescape,
+)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "wtq-sample"
+FULL_DATA = Path("/work/shared/datasets/wtq")
+HEADER = "id\tutterance\tcontext\ttargetValue\n"
+
+
+@pytest.fixture
+def full_data() -> Path:
+    if not (FULL_DATA / "data").is_dir():
+        pytest.skip(f"full WikiTableQuestions copy not found at {FULL_DATA}")
+    return FULL_DATA
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def assert_one_line_error_naming(error: pytest.ExceptionInfo[DataError], *parts: str) -> None:
+    message = str(error.value)
+    assert "\n" not in message
+    for part in parts:
+        assert part in message
+
+
+# --- escapes -----------------------------------------------------------------
+
+
+def test_unescape_turns_escapes_into_newline_pipe_and_backslash():
+    assert unescape(r"a\nb\pc\\d") == "a\nb|c\\d"
+
+
+def test_unescape_reads_escaped_backslash_before_n_as_backslash_then_n():
+    assert unescape(r"C:\\new") == "C:\\new"
+
+
+def test_unescape_keeps_unknown_escapes_and_a_lone_final_backslash():
+    assert unescape("a\\tb\\") == "a\\tb\\"
+
+
+def test_split_list_splits_on_real_pipes_only():
+    assert split_list(r"AC\pDC|Guns N' Roses|back\\slash") == ("AC|DC", "Guns N' Roses", "back\\slash")
+
+
+def test_split_list_of_empty_field_is_empty():
+    assert split_list("") == ()
+
+
+def test_escape_replaces_tabs_with_spaces_so_the_line_stays_tab_separated():
+    assert escape("a\tb") == "a b"
+
+
+@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\t\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")), min_size=1))
+def test_split_list_reads_back_escaped_and_joined_items(items):
+    field = "|".join(escape(item) for item in items)
+    if field == "":
+        return  # one empty item and no items are written the same way
+    assert split_list(field) == tuple(items)
+
+
+# --- question files ----------------------------------------------------------
+
+
+def test_read_questions_unescapes_answers_and_question(tmp_path):
+    path = write(
+        tmp_path / "q.tsv",
+        HEADER + "nt-1\twhat is \\pa\\p?\tcsv/200-csv/1.csv\tAC\\pDC|line\\nbreak|back\\\\slash\n",
+    )
+    [example] = read_questions(path)
+    assert example == Example("nt-1", "what is |a|?", "csv/200-csv/1.csv", ("AC|DC", "line\nbreak", "back\\slash"))
+
+
+def test_read_questions_accepts_crlf_and_skips_blank_lines(tmp_path):
+    path = write(tmp_path / "q.tsv", HEADER.replace("\n", "\r\n") + "nt-1\tq?\tcsv/200-csv/1.csv\t3\r\n\r\n\n")
+    assert [example.answers for example in read_questions(path)] == [("3",)]
+
+
+def test_read_questions_reads_target_canon_from_tagged_files(tmp_path):
+    header = "id\tutterance\tcontext\ttargetValue\ttokens\ttargetCanon\ttargetCanonType\n"
+    line = "ns-0\thow long?\tcsv/203-csv/591.csv\t10 years\thow|long\t10.0\tnumber\n"
+    path = write(tmp_path / "q.tagged", header + line)
+    [example] = read_questions(path)
+    assert example.answers == ("10 years",)
+    assert example.answer_canon == ("10.0",)
+
+
+def test_read_questions_names_file_and_line_when_a_field_is_missing(tmp_path):
+    path = write(tmp_path / "q.tsv", HEADER + "nt-1\tq?\tcsv/200-csv/1.csv\t3\nnt-2\tq?\tcsv/200-csv/1.csv\n")
+    with pytest.raises(DataError) as error:
+        read_questions(path)
+    assert_one_line_error_naming(error, f"{path}:3:", "3 tab-separated fields")
+
+
+def test_read_questions_rejects_a_header_without_the_wtq_columns(tmp_path):
+    path = write(tmp_path / "q.tsv", "id\tquestion\tcontext\tanswer\n")
+    with pytest.raises(DataError) as error:
+        read_questions(path)
+    assert_one_line_error_naming(error, f"{path}:1:", "utterance", "targetValue")
+
+
+def test_read_questions_names_the_line_that_is_not_utf8(tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_bytes(HEADER.encode() + b"nt-1\tq\xff?\tcsv/200-csv/1.csv\t3\n")
+    with pytest.raises(DataError) as error:
+        read_questions(path)
+    assert_one_line_error_naming(error, f"{path}:2:", "UTF-8")
+
+
+def test_read_questions_reports_a_missing_file_as_data_error(tmp_path):
+    with pytest.raises(DataError) as error:
+        read_questions(tmp_path / "absent.tsv")
+    assert_one_line_error_naming(error, "absent.tsv")
+
+
+# --- table CSV ---------------------------------------------------------------
+
+
+def test_read_table_csv_keeps_quoted_newlines_backslash_quotes_and_backslashes(tmp_path):
+    path = write(
+        tmp_path / "t.csv",
+        '"Rank","Name\nof team","Note"\n'
+        '"1","The \\"Reds\\"","a\\\\b"\n'
+        '"2","multi\nline\ncell",""\n',
+    )
+    assert read_table_csv(path) == [
+        ["Rank", "Name\nof team", "Note"],
+        ["1", 'The "Reds"', "a\\b"],
+        ["2", "multi\nline\ncell", ""],
+    ]
+
+
+def test_read_table_csv_names_the_first_line_of_a_row_with_the_wrong_width(tmp_path):
+    path = write(tmp_path / "t.csv", '"A","B"\n"x\ny","1"\n"z"\n')
+    with pytest.raises(DataError) as error:
+        read_table_csv(path)
+    assert_one_line_error_naming(error, f"{path}:4:", "1 cells", "header has 2")
+
+
+def test_read_table_csv_reports_an_unclosed_quote(tmp_path):
+    path = write(tmp_path / "t.csv", '"A","B"\n"1","2\n')
+    with pytest.raises(DataError) as error:
+        read_table_csv(path)
+    assert_one_line_error_naming(error, f"{path}:2:", "malformed CSV")
+
+
+def test_read_table_csv_rejects_an_empty_file(tmp_path):
+    with pytest.raises(DataError) as error:
+        read_table_csv(write(tmp_path / "t.csv", ""))
+    assert_one_line_error_naming(error, "t.csv:1:", "no header")
+
+
+def test_read_table_csv_reports_bytes_that_are_not_utf8(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'"A"\n"\xff"\n')
+    with pytest.raises(DataError) as error:
+        read_table_csv(path)
+    assert_one_line_error_naming(error, "t.csv", "UTF-8")
+
+
+# --- data root ---------------------------------------------------------------
+
+
+def test_sample_splits_have_the_shipped_sizes():
+    assert len(load_split(SAMPLE, "sample-train")) == 40
+    assert len(load_split(SAMPLE, "sample-dev")) == 20
+
+
+def test_sample_mixes_single_and_multi_value_answers():
+    examples = load_split(SAMPLE, "sample-train") + load_split(SAMPLE, "sample-dev")
+    assert any(len(example.answers) > 1 for example in examples)
+    assert any(example.answers[0].isdigit() for example in examples)
+    assert any("," in example.answers[0] for example in examples)
+
+
+def test_every_sample_table_reads_as_a_rectangle_with_a_header():
+    for split in ("sample-train", "sample-dev"):
+        for example, rows in iter_tables(SAMPLE, load_split(SAMPLE, split)):
+            assert len(rows) >= 2, example.table_path
+            assert {len(row) for row in rows} == {len(rows[0])}, example.table_path
+
+
+def test_sample_tables_keep_line_breaks_in_headers_and_cells_and_escaped_quotes():
+    assert "Race 1\nTime" in read_table_csv(SAMPLE / "csv" / "204-csv" / "169.csv")[0]
+    eurovision = read_table_csv(SAMPLE / "csv" / "204-csv" / "809.csv")
+    assert eurovision[1][4] == '"Caravaggio"'
+    assert eurovision[2][3] == "Bo'az Ma'uda &\nOshrat Papin"
+
+
+def test_iter_tables_reads_a_shared_table_once(monkeypatch):
+    reads: list[Path] = []
+    real_read = wtq.read_table_csv
+    monkeypatch.setattr(wtq, "read_table_csv", lambda path: reads.append(path) or real_read(path))
+    examples = load_split(SAMPLE, "sample-dev")
+    pairs = list(iter_tables(SAMPLE, examples))
+    assert len(pairs) == len(examples)
+    assert len(reads) == len({example.table_path for example in examples})
+
+
+def test_load_split_names_the_missing_question_file(tmp_path):
+    with pytest.raises(DataError) as error:
+        load_split(tmp_path, "random-split-1-dev")
+    assert_one_line_error_naming(error, str(tmp_path / "data" / "random-split-1-dev.tsv"))
+
+
+def test_resolve_table_names_the_example_whose_table_is_missing(tmp_path):
+    example = Example("nt-42", "q?", "csv/200-csv/9.csv", ("x",))
+    with pytest.raises(DataError) as error:
+        resolve_table(tmp_path, example)
+    assert_one_line_error_naming(error, "nt-42", "csv/200-csv/9.csv")
+
+
+def test_full_dev_split_has_2831_examples_whose_tables_all_read(full_data):
+    examples = load_split(full_data, "random-split-1-dev")
+    assert len(examples) == 2831
+    assert all(example.id.startswith("nt-") and example.answers for example in examples)
+    tables = 0
+    for table_path in sorted({example.table_path for example in examples}):
+        rows = read_table_csv(full_data / table_path)
+        assert len(rows) >= 2 and {len(row) for row in rows} == {len(rows[0])}, table_path
+        tables += 1
+    assert tables == 346
