@@ -58,26 +58,22 @@ class ParsedCell:
 _EMPTY = ParsedCell(None, None, None)
 
 # Every dash and minus becomes "-", every odd space " ", invisible marks vanish, so regexes stay simple.
-_NORMALIZE = str.maketrans(
-    {
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
-        **dict.fromkeys("\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000", " "),
-        **dict.fromkeys("\u200b\u200e\u200f\ufeff", None),
-    }
-)
+_NORMALIZE = str.maketrans({
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys("\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000", " "),
+    **dict.fromkeys("\u200b\u200e\u200f\ufeff", None)})
 _FOOTNOTE_REFERENCE = re.compile(r"\[[^\[\]]{0,24}\]", re.A)
 _FOOTNOTE_MARKS = "*†‡§¶"
 _HAS_DIGIT = re.compile(r"[0-9]").search
 
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?"
-_MONTH_NUMBERS = {name: number for number, name in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-_FULL_MONTH_NAMES = {name: number for number, name in enumerate(
-    "january february march april may june july august september october november december".split(), start=1)}
+_MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?")
+_MONTH_NAMES = "january february march april may june july august september october november december".split()
+_MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-_MONTH_FIRST_DATE = re.compile(
-    rf"{_WEEKDAY}{_MONTH},?\s*(?:(\d{{1,2}}){_ORDINAL_SUFFIX}(?!\d)(?:,?\s+(\d{{4}})(?!\d))?|(\d{{4}})(?!\d))", re.I | re.A)
+_MONTH_FIRST_DATE = re.compile(rf"{_WEEKDAY}{_MONTH},?\s*(?:(\d{{1,2}}){_ORDINAL_SUFFIX}(?!\d)"
+                               rf"(?:,?\s+(\d{{4}})(?!\d))?|(\d{{4}})(?!\d))", re.I | re.A)
 _DAY_FIRST_DATE = re.compile(
     rf"(\d{{1,2}}){_ORDINAL_SUFFIX}\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}})(?!\d))?", re.I | re.A)
 _YEAR_FIRST_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)", re.A)
@@ -104,13 +100,14 @@ _LEADING_NUMBER = re.compile(
 _SCALE = re.compile(r"\s?(?:(thousand|million|billion|trillion)|(k|m|mn|b|bn))(?![a-z])", re.I | re.A)
 _SCALE_EXPONENTS = {"thousand": 3, "k": 3, "million": 6, "m": 6, "mn": 6,
                     "billion": 9, "b": 9, "bn": 9, "trillion": 12}
-_SECOND_NUMBER = re.compile(r"\s*([-/])\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(?![\d,.]?\d)", re.A)
+_SECOND_NUMBER = re.compile(r"\s*[-/]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(?![\d,.]?\d)", re.A)
 _CLOCK = re.compile(
     r"([-+])?(\d+):([0-5]\d)(?::([0-5]\d))?(\.\d+)?(?![\d:])(?:\s?([ap])\.?m\b\.?)?", re.I | re.A)
 _COLON_SCORE = re.compile(r"(\d+):(\d)(?!\d)", re.A)
 _RESULT_MARKS = ("W ", "L ", "D ", "T ")
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+          " sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS)}
 _NUMBER_WORDS.update({word: 20 + 10 * index for index, word in enumerate(_TENS)})
@@ -153,11 +150,13 @@ def parse_ordinal(word: str) -> int | None:
     numeric = _NUMERIC_ORDINAL.fullmatch(word)
     if numeric:
         return int(numeric.group(1))
-    if word in _ORDINAL_WORDS:
-        return _ORDINAL_WORDS[word]
-    tens, _, unit = word.replace(" ", "-").partition("-")
-    if tens in _TENS and _ORDINAL_WORDS.get(unit, 10) < 10:
-        return _NUMBER_WORDS[tens] + _ORDINAL_WORDS[unit]
+    return _ORDINAL_WORDS.get(word) or _tens_and_unit(word, _ORDINAL_WORDS)
+
+
+def _tens_and_unit(words: str, unit_values: dict[str, int]) -> int | None:
+    tens, _, unit = words.replace(" ", "-").partition("-")
+    if tens in _TENS and 0 < unit_values.get(unit, 10) < 10:  # "twenty-one", "twenty first"
+        return _NUMBER_WORDS[tens] + unit_values[unit]
     return None
 
 
@@ -179,8 +178,9 @@ def parse_cell(text: str) -> ParsedCell:
         return ParsedCell(float(cleaned), _year_alone(cleaned), None)
     if not _HAS_DIGIT(cleaned):
         # Only a capitalised "May" is the month; in lower-cased question text it is a verb.
-        month = _FULL_MONTH_NAMES.get(cleaned.lower()) if cleaned[0].isupper() else None
-        return ParsedCell(None, Date(None, month, None), None) if month else _number_from_words(cleaned)
+        if cleaned[0].isupper() and cleaned.lower() in _MONTH_NAMES:
+            return ParsedCell(None, Date(None, _MONTH_NUMBERS[cleaned[:3].lower()], None), None)
+        return _number_from_words(cleaned)
     date = _parse_calendar_date(cleaned)
     if date is not None:
         return ParsedCell(None, date, None)
@@ -207,12 +207,8 @@ def _number_from_words(text: str) -> ParsedCell:
     if len(text) > 20:
         return _EMPTY
     words = text.lower()
-    if words in _NUMBER_WORDS:
-        return ParsedCell(float(_NUMBER_WORDS[words]), None, None)
-    tens, _, unit = words.replace(" ", "-").partition("-")
-    if tens in _TENS and 0 < _NUMBER_WORDS.get(unit, 10) < 10:
-        return ParsedCell(float(_NUMBER_WORDS[tens] + _NUMBER_WORDS[unit]), None, None)
-    return _EMPTY
+    value = _NUMBER_WORDS[words] if words in _NUMBER_WORDS else _tens_and_unit(words, _NUMBER_WORDS)
+    return _EMPTY if value is None else ParsedCell(float(value), None, None)
 
 
 def _make_date(year: str | None, month: int, day: str | None) -> Date | None:
@@ -273,7 +269,8 @@ def _parse_leading_number(text: str) -> ParsedCell:
         return _EMPTY
     written = match.group("mantissa")
     mantissa = written.replace(",", "").replace(" ", "")
-    negative = "-" in ((match.group("sign") or "") + (match.group("sign_after_currency") or ""))
+    signed = (match.group("sign") or "") + (match.group("sign_after_currency") or "")
+    negative = "-" in signed
     has_currency = match.group("currency") is not None
     value = float(mantissa)
     if not math.isfinite(value):
@@ -293,7 +290,7 @@ def _parse_leading_number(text: str) -> ParsedCell:
     value += fraction
     number = -value if negative else value
     if not rest:
-        plain_year = not (negative or has_currency or scale)
+        plain_year = not (signed or has_currency or scale)
         return ParsedCell(number, _year_alone(written) if plain_year else None, None)
     if rest[0] in ".,:" and rest[1:2].isdecimal():
         colon_score = _COLON_SCORE.match(text, match.start("mantissa"))
@@ -303,10 +300,10 @@ def _parse_leading_number(text: str) -> ParsedCell:
     second = None if scale else _SECOND_NUMBER.match(rest)
     if not second:
         return ParsedCell(number, None, None)
-    separator, second_digits, second_fraction = second.groups()
+    second_digits, second_fraction = second.groups()
     number2 = float(second_digits.replace(",", "") + (second_fraction or ""))
     date = None
-    is_year = not (negative or has_currency) and _year_alone(written) is not None
+    is_year = not (signed or has_currency) and _year_alone(written) is not None
     if is_year and second_fraction is None:
         if len(second_digits) == 2:  # "1990-91", "1999/00"
             number2 = float(int(value) // 100 * 100 + int(second_digits))

@@ -1,0 +1,77 @@
+"""The Neural Programmer: controller plus soft executor; it owns its loss and decodes programs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .controller import Controller
+from .data import Batch, Vocab
+from .interpret import Answer, answer_texts, interpret
+from .loss import answer_loss
+from .program import Program
+from .registry import Registry
+from .soft import Choices, Execution, decode, execute
+from .values import Column, Constant
+
+
+@dataclass
+class Prediction:
+    """The decoded program for one question, its answer and how sure the model was."""
+
+    program: Program
+    answer: Answer | None
+    texts: list[str]
+    confidence: float
+    error: str | None = None
+
+
+class NeuralProgrammer(nn.Module):
+    """``model(batch, hard=False) -> (choices, execution, loss)``; the loss is None for batches without answers."""
+
+    def __init__(self, registry: Registry, vocab: Vocab, config: ModelConfig, scalar_weight: float = 1.0) -> None:
+        super().__init__()
+        self.registry, self.vocab, self.config = registry, vocab, config
+        self.scalar_weight = scalar_weight
+        self.controller = Controller(registry, len(vocab), config)
+
+    def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution, torch.Tensor | None]:
+        choices = self.controller(batch)
+        execution = execute(self.registry, batch.tables, choices, hard=hard)
+        loss = None
+        if batch.has_scalar.any() or batch.has_cells.any():
+            loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
+        return choices, execution, loss
+
+    @torch.no_grad()
+    def predict(self, batch: Batch) -> list[Prediction]:
+        """Decode each question's argmax program and run it exactly on its table."""
+        was_training = self.training
+        self.eval()
+        choices = self.controller(batch)
+        self.train(was_training)
+        ops = choices.ops.argmax(-1).tolist()  # (B, T)
+        columns = choices.columns.argmax(-1).tolist()  # (B, T)
+        constants = choices.constants.argmax(-1).tolist()  # (B, T)
+        confidence = self.confidence(choices).tolist()  # (B,)
+        predictions = []
+        for b, sample in enumerate(batch.samples):
+            program = decode(self.registry, ops[b], columns[b], constants[b], sample.table.header, sample.question.literals)
+            try:
+                answer = interpret(program, sample.table, self.registry)
+                predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b]))
+            except Exception as error:  # a decoded program always type-checks; keep the batch going regardless
+                predictions.append(Prediction(program, None, [], 0.0, error=str(error)))
+        return predictions
+
+    def confidence(self, choices: Choices) -> torch.Tensor:
+        """Probability of the argmax program: product over steps of the chosen op, and of its column and constant if it uses them."""
+        uses_column = torch.tensor([op.uses(Column) for op in self.registry])  # (O,)
+        uses_constant = torch.tensor([op.uses(Constant) for op in self.registry])  # (O,)
+        op_p, op_i = choices.ops.max(-1)  # (B, T)
+        column_p = torch.where(uses_column[op_i], choices.columns.amax(-1), torch.ones_like(op_p))  # (B, T)
+        constant_p = torch.where(uses_constant[op_i], choices.constants.amax(-1), torch.ones_like(op_p))  # (B, T)
+        return (op_p * column_p * constant_p).prod(1)  # (B,)

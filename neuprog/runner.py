@@ -1,0 +1,62 @@
+"""Build, train, save and load Neural Programmer models from configs and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint
+from .config import TrainConfig, parse_config
+from .data import Vocab, collate, load_samples
+from .errors import CheckpointError
+from .evaluate import evaluate
+from .model import NeuralProgrammer
+from .ops import BUILTINS
+from .registry import Registry
+from .train import fit, seed_everything
+
+
+def describe(model: NeuralProgrammer, config: TrainConfig) -> dict:
+    """What a checkpoint records besides weights: config, vocabulary and the op names the heads are sized for."""
+    return {"config": config.model_dump_json(), "vocab": list(model.vocab.words), "ops": model.registry.names}
+
+
+def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = False, registry: Registry = BUILTINS, progress: bool = True) -> dict:
+    """Read the data, build the vocabulary and model, and train; returns the final metrics."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
+    constants = config.model.max_constants
+    train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
+    dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
+    vocab = Vocab.build(train, config.model.min_word_count)
+    if resume and (Path(out_dir) / "last.pt").exists():
+        vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
+    model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
+    batches = partial(collate, vocab=vocab)
+    score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
+    return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress)
+
+
+def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:
+    """A trained model from a checkpoint; its ops must all be in ``registry``, in the same order."""
+    state = load_checkpoint(path)
+    try:
+        config = parse_config(json.loads(state["config"]), str(path))
+        vocab = Vocab(state["vocab"])
+        ops = list(state["ops"])
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
+    if ops != registry.names:
+        missing = [name for name in ops if name not in registry] or ["(different order)"]
+        raise CheckpointError(f"{path}: trained with ops this registry lacks: {', '.join(missing[:5])}")
+    model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
+    try:
+        model.load_state_dict(state["weights"])
+    except (RuntimeError, KeyError) as error:
+        raise CheckpointError(f"{path}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
+    model.eval()
+    return model, config

@@ -1,0 +1,122 @@
+"""A generic training loop: seeded, resumable, atomic checkpoints, progress bar and JSONL metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (1 << 32))
+    torch.manual_seed(seed)
+
+
+def _order(count: int, seed: int, epoch: int) -> list[int]:
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(count, generator=generator).tolist()
+
+
+def _metrics_log(path: Path, keep_until: int) -> None:
+    """Drop metric lines written after the checkpoint we resume from, so the log reads as one run."""
+    if path.exists():
+        kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= keep_until]
+        path.write_text("".join(line + "\n" for line in kept))
+
+
+def fit(
+    model: torch.nn.Module,
+    items: Sequence[Any],
+    make_batch: Callable[[Sequence[Any]], Any],
+    config: TrainConfig,
+    out_dir: str | Path,
+    evaluate: Callable[[torch.nn.Module], dict] | None = None,
+    describe: dict | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Train ``model`` (whose forward returns the loss last) on ``items``; returns the final metrics.
+
+    Writes ``last.pt`` (everything needed to resume) and ``best.pt`` (best dev
+    accuracy, or the last when there is no dev set) under ``out_dir``, each with
+    ``describe`` merged in, and appends one JSON object per evaluation to
+    ``metrics.jsonl``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    describe = describe or {}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, math.ceil(len(items) / config.batch_size))
+    total = max(1, math.ceil(config.epochs * steps_per_epoch))
+    step, best, seen = 0, -1.0, 0
+    if resume and (out / "last.pt").exists():
+        state = load_checkpoint(out / "last.pt")
+        model.load_state_dict(state["weights"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, best, seen = state["step"], state["best"], state["seen"]
+        torch.set_rng_state(state["rng"])
+        _metrics_log(out / "metrics.jsonl", step)
+    else:
+        seed_everything(config.seed)
+        (out / "metrics.jsonl").unlink(missing_ok=True)
+    bar = tqdm(total=total, initial=step, disable=not progress, unit="step", dynamic_ncols=True)
+    started, start_seen, recent = time.perf_counter(), seen, []
+    metrics: dict = {}
+    while step < total:
+        epoch, offset = divmod(step, steps_per_epoch)
+        order = _order(len(items), config.seed, epoch)
+        chosen = order[offset * config.batch_size : (offset + 1) * config.batch_size]
+        batch = make_batch([items[i] for i in chosen])
+        model.train()
+        loss = model(batch)[-1]
+        optimizer.zero_grad(set_to_none=True)
+        if loss is not None and loss.requires_grad:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+            optimizer.step()
+            recent.append(loss.item())
+        step += 1
+        seen += len(chosen)
+        bar.update(1)
+        if step % config.eval_every == 0 or step == total:
+            elapsed = time.perf_counter() - started
+            metrics = {
+                "step": step,
+                "epoch": round(step / steps_per_epoch, 3),
+                "loss": round(sum(recent) / max(1, len(recent)), 5),
+                "examples_per_second": round((seen - start_seen) / max(elapsed, 1e-9), 1),
+            }
+            recent = []
+            if evaluate is not None:
+                metrics.update({k: v for k, v in evaluate(model).items() if isinstance(v, (int, float))})
+            score = metrics.get("accuracy", 0.0) if evaluate is not None else float(step)
+            if score > best:
+                best = score
+                save_checkpoint(out / "best.pt", weights=model.state_dict(), step=step, metrics=json.dumps(metrics), **describe)
+            save_checkpoint(
+                out / "last.pt",
+                weights=model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                step=step,
+                best=best,
+                seen=seen,
+                rng=torch.get_rng_state(),
+                metrics=json.dumps(metrics),
+                **describe,
+            )
+            with open(out / "metrics.jsonl", "a") as log:
+                log.write(json.dumps(metrics) + "\n")
+            bar.set_postfix({k: metrics[k] for k in ("loss", "accuracy") if k in metrics})
+    bar.close()
+    return metrics
