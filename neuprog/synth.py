@@ -302,12 +302,18 @@ def _check_split(split: str) -> None:
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     lines = [header, *rows]
-    # one C-level scan instead of escaping every cell, since generated cells never need it;
-    # line breaks stay raw inside the quotes, as in the WTQ release
-    flat = "\0".join("\0".join(line) for line in lines)
-    if '"' in flat or "\\" in flat:
-        lines = [[cell.replace("\\", "\\\\").replace('"', '\\"') for cell in line] for line in lines]
-    return "".join('"' + '","'.join(line) + '"\n' for line in lines)
+    body = '"\n"'.join(['","'.join(line) for line in lines])
+    # each cell boundary adds two quotes; any other quote, or a backslash, is a cell that needs escaping
+    # (generated cells never do); line breaks stay raw inside the quotes, as in the WTQ release
+    if body.count('"') != 2 * (sum(map(len, lines)) - 1) or "\\" in body:
+        escaped = [[cell.replace("\\", "\\\\").replace('"', '\\"') for cell in line] for line in lines]
+        body = '"\n"'.join(['","'.join(line) for line in escaped])
+    return f'"{body}"\n'
+
+
+def _tsv_field(text: str) -> str:
+    # wtq.escape walks characters in Python; printable text without a backslash or pipe needs nothing
+    return text if text.isprintable() and "\\" not in text and "|" not in text else escape(text)
 
 
 def write_dataset(out_dir: str | os.PathLike[str], examples: Sequence[SynthExample], split: str) -> None:
@@ -333,10 +339,11 @@ def write_dataset(out_dir: str | os.PathLike[str], examples: Sequence[SynthExamp
         for index, example in enumerate(examples):
             csv_text = _csv_text(example.header, example.rows)
             (tables / f"{index}.csv").write_text(csv_text, encoding="utf-8", newline="\n")
-            answers = "|".join(escape(answer) for answer in example.answers)
+            answers = "|".join(_tsv_field(answer) for answer in example.answers)
             context = f"csv/{split}-csv/{index}.csv"
-            questions.append("\t".join((escape(example.id), escape(example.question), context, answers)))
-            templates.append(f"{escape(example.id)}\t{escape(example.template)}")
+            example_id = _tsv_field(example.id)
+            questions.append("\t".join((example_id, _tsv_field(example.question), context, answers)))
+            templates.append(f"{example_id}\t{_tsv_field(example.template)}")
         for name, lines in ((f"{split}.tsv", questions), (f"{split}-templates.tsv", templates)):
             (staging / name).write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
         (out / "data" / f"{split}.tsv").unlink(missing_ok=True)

@@ -1,0 +1,60 @@
+"""Explain one question: per step the most probable ops, columns and constants, then the program and its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .data import make_sample
+from .program import render
+from .table import Table
+
+
+@dataclass
+class StepView:
+    """The top choices of one step, as (label, probability) pairs."""
+
+    ops: list[tuple[str, float]]
+    columns: list[tuple[str, float]]
+    constants: list[tuple[str, float]]
+
+
+def explain(model, table: Table, question: str, top: int = 3):
+    """Per-step views, the prediction and the sample it was made for."""
+    from .data import collate
+
+    sample = make_sample("question", question, table, max_constants=model.config.max_constants)
+    batch = collate([sample], model.vocab)
+    model.eval()
+    choices = model.controller(batch)
+    prediction = model.predict(batch)[0]
+    names = model.registry.names
+    constants = [c.text for c in sample.question.constants] or ["(none)"]
+    views = []
+    for t in range(choices.ops.shape[1]):
+        views.append(
+            StepView(
+                _top(choices.ops[0, t], names, top),
+                _top(choices.columns[0, t], table.header, top),
+                _top(choices.constants[0, t], constants, top),
+            )
+        )
+    return views, prediction, sample
+
+
+def _top(distribution, labels, k):
+    values, index = distribution.detach().topk(min(k, len(labels)))
+    return [(labels[i], float(v)) for v, i in zip(values.tolist(), index.tolist())]
+
+
+def explain_text(model, table: Table, question: str, top: int = 3) -> str:
+    views, prediction, sample = explain(model, table, question, top)
+    lines = [f"question: {question}", "constants: " + (", ".join(c.text for c in sample.question.constants) or "(none)")]
+    for t, view in enumerate(views, start=1):
+        lines.append(f"step {t}")
+        for title, pairs in (("op", view.ops), ("column", view.columns), ("constant", view.constants)):
+            lines.append(f"  {title:<9}" + "  ".join(f"{label} {p:.2f}" for label, p in pairs))
+    lines.append("program:")
+    lines.extend("  " + line for line in render(prediction.program, model.registry, multiline=True).splitlines())
+    lines.append(f"answer: {', '.join(prediction.texts) if prediction.texts else '(none)'}")
+    lines.append(f"confidence: {prediction.confidence:.3f}")
+    return "\n".join(lines)
