@@ -84,5 +84,14 @@ class TableBatch:
             equals=torch.from_numpy(equals),
         )
 
+    def value_order(self, descending: bool) -> torch.Tensor:
+        """(B, R, C) row indices per column sorted by number, rows without one last, ties in table order; cached."""
+        cache = self.__dict__.setdefault("_orders", {})
+        if descending not in cache:
+            missing = torch.tensor(float("-inf") if descending else float("inf"))
+            keys = torch.where(self.has_number > 0, self.numbers, missing)  # (B, R, C)
+            cache[descending] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
+        return cache[descending]
+
     def to(self, device: torch.device | str) -> "TableBatch":
         return TableBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})

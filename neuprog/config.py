@@ -34,6 +34,8 @@ class ModelConfig(_Strict):
     """At most this many question constants K per question."""
     min_word_count: int = Field(1, ge=1)
     """Training words seen fewer times than this become <unk>."""
+    ops: tuple[str, ...] = ()
+    """Names of the registry ops the model may use; empty means every registered op."""
 
 
 class TrainConfig(_Strict):

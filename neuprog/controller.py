@@ -43,15 +43,17 @@ class Controller(nn.Module):
         self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
         self.history = nn.GRUCell(3 * H, H)
+        self.step_embedding = nn.Parameter(torch.zeros(config.steps, H))  # (T, H) lets a step know where it is
         self.dropout = nn.Dropout(config.dropout)
 
     def encode(self, batch: Batch):
         words = self.dropout(self.words(batch.tokens) + self.token_kinds(batch.token_kinds))  # (B, Q, E)
         lengths = batch.question_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
-        states, _ = self.encoder(packed)
+        states, last = self.encoder(packed)
         states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])  # (B, Q, H)
-        summary = (states * batch.question_mask.unsqueeze(2)).sum(1) / batch.question_mask.sum(1, keepdim=True).clamp(min=1)  # (B, H)
+        last = last[0] if isinstance(last, tuple) else last  # LSTM returns (h, c)
+        summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
         header = (self.words(batch.header_tokens) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
         columns = torch.tanh(self.header(header) + self.column_features(batch.column_features))  # (B, C, H)
@@ -76,7 +78,7 @@ class Controller(nn.Module):
         for t in range(T):
             scores = torch.einsum("bqh,bh->bq", states, hidden).masked_fill(~batch.question_mask, NEG)  # (B, Q)
             attended = torch.einsum("bq,bqh->bh", scores.softmax(1), states)  # (B, H)
-            control = self.dropout(torch.relu(self.control(torch.cat([summary, attended, hidden], 1))))  # (B, H)
+            control = self.dropout(torch.relu(self.control(torch.cat([summary, attended, hidden], 1)) + self.step_embedding[t]))  # (B, H)
             allowed = op_mask & self.answers.unsqueeze(0) if t == T - 1 else op_mask
             op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
             op_vec = op_p @ self.ops  # (B, H)

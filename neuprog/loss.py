@@ -52,7 +52,7 @@ def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_w
             loss = torch.where(batch.has_cells, raw, torch.full_like(raw, UNREACHABLE))
         else:
             continue
-        terms.append(execution.final_ops[:, index].clamp(min=1e-12).log() - loss.clamp(max=UNREACHABLE))
+        terms.append(execution.final_ops[:, index].clamp(min=1e-12).log() - loss)
     per_question = -torch.logsumexp(torch.stack(terms, 1), dim=1)  # (B,)
     answerable = batch.has_scalar | batch.has_cells  # (B,)
     if not answerable.any():

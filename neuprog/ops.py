@@ -42,9 +42,7 @@ def first_of(weights: torch.Tensor, dim: int) -> torch.Tensor:
 
 def top_by_value(batch: TableBatch, rows: torch.Tensor, descending: bool) -> torch.Tensor:
     """Per column, the soft first selected row in value order, ties to the earlier row: (B, R, C)."""
-    missing = torch.tensor(float("-inf") if descending else float("inf"))
-    keys = torch.where(batch.has_number > 0, batch.numbers, missing)  # (B, R, C)
-    order = torch.sort(keys, dim=1, descending=descending, stable=True).indices  # (B, R, C)
+    order = batch.value_order(descending)  # (B, R, C)
     weights = rows.unsqueeze(2) * batch.has_number  # (B, R, C)
     ranked = first_of(torch.gather(weights, 1, order), dim=1)  # (B, R, C) in value order
     return torch.zeros_like(weights).scatter(1, order, ranked)

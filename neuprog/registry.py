@@ -172,6 +172,13 @@ class Registry:
         """A new registry with the same ops, to extend without touching this one."""
         return Registry(self._ops.values())
 
+    def subset(self, names: typing.Iterable[str]) -> "Registry":
+        """A registry of only the named ops, in this registry's order (unknown names are an error)."""
+        wanted = set(names)
+        for name in wanted:
+            self[name]
+        return Registry(op_ for op_ in self if op_.name in wanted)
+
     def index(self, name: str) -> int:
         return list(self._ops).index(name)
 

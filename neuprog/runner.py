@@ -35,7 +35,7 @@ def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = F
     vocab = Vocab.build(train, config.model.min_word_count)
     if resume and (Path(out_dir) / "last.pt").exists():
         vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
-    model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
+    model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight)
     batches = partial(collate, vocab=vocab)
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
     return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress)
@@ -50,9 +50,12 @@ def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralP
         ops = list(state["ops"])
     except (KeyError, TypeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
-    if ops != registry.names:
-        missing = [name for name in ops if name not in registry] or ["(different order)"]
+    missing = [name for name in ops if name not in registry]
+    if missing:
         raise CheckpointError(f"{path}: trained with ops this registry lacks: {', '.join(missing[:5])}")
+    registry = registry.subset(ops)
+    if registry.names != ops:
+        raise CheckpointError(f"{path}: its ops are in a different order than this registry's")
     model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
     try:
         model.load_state_dict(state["weights"])

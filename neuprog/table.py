@@ -207,17 +207,17 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _is_missing(value) -> bool:
+    import pandas as pd
+
     try:
-        return value is None or bool(value != value)
-    except (TypeError, ValueError):
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells are values, not missing
         return False
 
 
 def _cell_text(value) -> str:
     if _is_missing(value):
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, (np.floating,)) and float(value).is_integer() and abs(value) < 1e15:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)

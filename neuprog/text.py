@@ -6,22 +6,27 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_TOKEN = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
+_TOKEN = re.compile(r"(?:(?<!\w)-(?=\d))?[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
+_MINUS = re.compile(r"[\u2212\u2012\u2013\u2014\ufe63\uff0d](?=\d)")
 
 
 @lru_cache(maxsize=1 << 18)
 def normalize(text: str) -> str:
     """Lower-case, strip accents and keep word tokens joined by single spaces.
 
-    Numbers keep their inner separators so that "1,234" and "2.5" stay one token.
+    Numbers keep their inner separators and a leading minus, so "1,234", "2.5"
+    and "-3" stay one token each.
 
     >>> normalize("  Lee P. Brown (politician) ")
     'lee p brown politician'
     >>> normalize("Café, 1,234 m²")
     'cafe 1,234 m2'
+    >>> normalize("less than −5 or 3-1")
+    'less than -5 or 3 1'
     """
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    folded = _MINUS.sub("-", folded)
     return " ".join(_split(folded))
 
 

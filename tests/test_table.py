@@ -1,0 +1,85 @@
+"""Tables from CSV files and DataFrames: parsed cells, unique names, and one clear error for bad files."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neuprog.errors import DataError
+from neuprog.table import Table
+
+
+def write(tmp_path, content: bytes | str, name: str = "t.csv"):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def test_cells_keep_text_and_get_numbers_and_dates(tmp_path):
+    table = Table.from_csv(write(tmp_path, 'Team,Points,Date\n"Reds","1,234","May 5, 2004"\nBlues,−5,2004\n'))
+    assert table.rows[0] == ["Reds", "1,234", "May 5, 2004"]
+    assert table.numbers[:, 1].tolist() == [1234.0, -5.0]
+    assert not math.isnan(table.dates[0, 2]) and table.years[1, 2] == 2004
+
+
+def test_wtq_backslash_escapes_and_quoted_newlines_are_read(tmp_path):
+    table = Table.from_csv(write(tmp_path, '"Name","Note"\n"A \\"quoted\\" name","two\nlines"\n'))
+    assert table.rows == [['A "quoted" name', "two\nlines"]]
+
+
+def test_tsv_files_split_on_tabs(tmp_path):
+    assert Table.from_csv(write(tmp_path, "a\tb\n1\t2\n", "t.tsv")).header == ["a", "b"]
+
+
+def test_empty_and_repeated_headers_become_unique_names(tmp_path):
+    assert Table.from_csv(write(tmp_path, "Name,,Name\n1,2,3\n")).header == ["Name", "column 2", "Name (2)"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n", "the file is empty"),
+        (b"a,b,c\n", "a header but no rows"),
+        (b"a,b\n1,2\n3\n", "record 3 has 1 fields, the header has 2"),
+        (b"a,b\n1,2,3\n", "record 2 has 3 fields"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+        ("a,b\ncaf\xe9,1\n".encode("latin-1"), "not valid utf-8"),
+    ],
+)
+def test_bad_csv_gives_one_clear_error(tmp_path, content, message):
+    with pytest.raises(DataError, match=message) as caught:
+        Table.from_csv(write(tmp_path, content))
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        Table.from_csv(tmp_path / "absent.csv")
+
+
+def test_latin1_file_reads_when_asked(tmp_path):
+    table = Table.from_csv(write(tmp_path, "a,b\ncaf\xe9,1\n".encode("latin-1")), encoding="latin-1")
+    assert table.rows[0][0] == "café"
+
+
+def test_dataframe_with_nan_index_and_string_dtype_reads_as_users_have_it():
+    frame = pd.DataFrame({"city": pd.array(["Oslo", None, "Rome"], dtype="string"), "pop": [1.5, np.nan, 3.0]}, index=[10, 5, 7])
+    table = Table.from_dataframe(frame)
+    assert table.rows == [["Oslo", "1.5"], ["", ""], ["Rome", "3"]]
+    assert table.numbers[:, 1][[0, 2]].tolist() == [1.5, 3.0]
+
+
+def test_dataframe_duplicate_and_numeric_column_names_are_kept_distinct():
+    frame = pd.DataFrame([[1, 2, 3]], columns=["x", "x", 0])
+    assert Table.from_dataframe(frame).header == ["x", "x (2)", "0"]
+
+
+def test_phrase_matches_whole_words_only():
+    from neuprog.values import Constant
+
+    table = Table.from_rows(["Name"], [["Lee P. Brown"], ["Brownsville"]])
+    assert table.phrase_matches(Constant("brown"))[:, 0].tolist() == [True, False]
