@@ -25,8 +25,8 @@ class Controller(nn.Module):
         super().__init__()
         H, E = config.hidden, config.embedding
         self.config = config
-        self.needs_constant = torch.tensor([op.uses(Constant) for op in registry])  # (O,)
-        self.answers = torch.tensor([op.answers for op in registry])  # (O,)
+        self.register_buffer("needs_constant", torch.tensor([op.uses(Constant) for op in registry]), persistent=False)  # (O,)
+        self.register_buffer("answers", torch.tensor([op.answers for op in registry]), persistent=False)  # (O,)
         self.words = nn.Embedding(vocab_size, E, padding_idx=0)
         self.token_kinds = nn.Embedding(4, E)
         rnn = nn.GRU if config.encoder == "gru" else nn.LSTM
@@ -42,6 +42,7 @@ class Controller(nn.Module):
         self.constant_head = nn.Linear(3 * H, H)
         self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
+        self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
         self.history = nn.GRUCell(3 * H, H)
         self.step_embedding = nn.Parameter(torch.zeros(config.steps, H))  # (T, H) lets a step know where it is
         self.dropout = nn.Dropout(config.dropout)
@@ -74,6 +75,7 @@ class Controller(nn.Module):
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
         column_bias = (batch.column_features * self.column_match).sum(2)  # (B, C)
         hidden = summary.new_zeros(B, self.history.hidden_size)  # (B, H)
+        used = summary.new_zeros(constant_mask.shape)  # (B, K) how much each constant was used by earlier steps
         ops_out, columns_out, constants_out = [], [], []
         for t in range(T):
             scores = torch.einsum("bqh,bh->bq", states, hidden).masked_fill(~batch.question_mask, NEG)  # (B, Q)
@@ -88,8 +90,9 @@ class Controller(nn.Module):
             column_vec = torch.einsum("bc,bch->bh", column_p, columns)  # (B, H)
             constant_query = torch.relu(self.constant_head(torch.cat([control, op_vec, column_vec], 1)))  # (B, H)
             fit = torch.einsum("bkc,bc->bk", batch.compatible, column_p)  # (B, K)
-            constant_logits = torch.einsum("bkh,bh->bk", constants, constant_query) + self.constant_fit * fit  # (B, K)
+            constant_logits = torch.einsum("bkh,bh->bk", constants, constant_query) + self.constant_fit * fit + self.reuse * used  # (B, K)
             constant_p = masked_softmax(constant_logits, constant_mask)  # (B, K)
+            used = used + constant_p * (op_p * self.needs_constant).sum(1, keepdim=True)
             constant_vec = torch.einsum("bk,bkh->bh", constant_p, constants)  # (B, H)
             hidden = self.history(self.dropout(torch.cat([op_vec, column_vec, constant_vec], 1)), hidden)
             ops_out.append(op_p)
