@@ -84,6 +84,14 @@ class TableBatch:
             equals=torch.from_numpy(equals),
         )
 
+    def take(self, index: torch.Tensor) -> "TableBatch":
+        """The tables at ``index`` (1-D, repeats allowed), in that order."""
+        return TableBatch(**{name: getattr(self, name).index_select(0, index) for name in self.__dataclass_fields__})
+
+    def repeat(self, times: int) -> "TableBatch":
+        """Each table ``times`` times in a row: (B, ...) -> (B * times, ...)."""
+        return self.take(torch.arange(self.size).repeat_interleave(times))
+
     def value_order(self, descending: bool) -> torch.Tensor:
         """(B, R, C) row indices per column sorted by number, rows without one last, ties in table order; cached."""
         cache = self.__dict__.setdefault("_orders", {})

@@ -34,6 +34,12 @@ class ModelConfig(_Strict):
     """At most this many question constants K per question."""
     min_word_count: int = Field(1, ge=1)
     """Training words seen fewer times than this become <unk>."""
+    search_samples: int = Field(0, ge=0)
+    """Programs sampled per question while training; the likelihood of those whose exact answer is right is added to the loss (0 turns search off)."""
+    search_weight: float = Field(1.0, ge=0)
+    """Weight of that search term."""
+    search_explore: float = Field(0.2, ge=0, le=1)
+    """Share of the uniform distribution mixed into the sampling distributions, so search also tries unlikely programs."""
     ops: tuple[str, ...] = ()
     """Names of the registry ops the model may use; empty means every registered op."""
 
@@ -69,6 +75,8 @@ class TrainConfig(_Strict):
     """Evaluate on dev and checkpoint every this many steps."""
     seed: int = 0
     """Seed for parameters, shuffling and dropout."""
+    max_minutes: float | None = Field(None, gt=0)
+    """Stop (with a final evaluation and checkpoint) once training has run this long; none means no limit."""
     threads: int | None = Field(None, ge=1)
     """torch intra-op threads; none leaves torch's default."""
 

@@ -14,6 +14,7 @@ from .interpret import Answer, answer_texts, interpret
 from .loss import answer_loss
 from .program import Program
 from .registry import Registry
+from .search import search_loss
 from .soft import Choices, Execution, decode, execute
 from .values import Column, Constant
 
@@ -44,6 +45,8 @@ class NeuralProgrammer(nn.Module):
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():
             loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
+            if self.training and self.config.search_samples:
+                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config.search_samples, self.config.search_explore)
         return choices, execution, loss
 
     @torch.no_grad()

@@ -30,7 +30,8 @@ def by_column(per_cell: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
 
 def by_column_and_constant(per_cell: torch.Tensor, column: torch.Tensor, constant: torch.Tensor) -> torch.Tensor:
     """Mix per-constant cell values (B, K, R, C) by column (B, C) and constant (B, K) choices into (B, R)."""
-    return torch.einsum("bkrc,bc,bk->br", per_cell, column, constant)
+    by_constant = torch.einsum("bkrc,bc->bkr", per_cell, column)  # (B, K, R)
+    return torch.einsum("bkr,bk->br", by_constant, constant)
 
 
 def first_of(weights: torch.Tensor, dim: int) -> torch.Tensor:

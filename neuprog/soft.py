@@ -42,8 +42,9 @@ def _fills(batch: TableBatch) -> dict[type, torch.Tensor]:
 def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool = False) -> Execution:
     """Run all T steps; with ``hard`` the choices are replaced by their argmax one-hots first.
 
-    Ops whose weight is zero everywhere in the batch are skipped, which makes
-    hard execution cost one op per step.
+    Soft execution runs every op on every question and mixes the results. Hard
+    execution runs each op only on the questions that chose it, so it costs one
+    op per question and step, and gives what the decoded programs give.
     """
     if hard:
         choices = choices.argmax()
@@ -53,26 +54,53 @@ def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool 
     T = choices.ops.shape[1]
     answers: dict[str, torch.Tensor] = {}
     selections = []
+    step = _hard_step if hard else _soft_step
     for t in range(T):
-        weights = choices.ops[:, t]  # (B, O)
-        column, constant = choices.columns[:, t], choices.constants[:, t]  # (B, C), (B, K)
-        mixed = {ty: [torch.zeros_like(v) for v in stack] for ty, stack in stacks.items()}
-        kept = {ty: torch.zeros_like(weights[:, 0]) for ty in stacks}  # (B,) weight of ops leaving the stack as it is
-        for index, op in enumerate(registry):
-            weight = weights[:, index]  # (B,)
-            if not torch.any(weight != 0):
-                continue
-            result = op.soft(batch, *op.arguments(stacks, column, constant))
-            if t == T - 1 and op.answers:
-                answers[op.name] = result
-            for ty in stacks:
-                if ty is not op.returns:
-                    kept[ty] = kept[ty] + weight
-            after = op.update({op.returns: stacks[op.returns]}, result, fills)[op.returns]
-            mixed[op.returns] = [m + _expand(weight, v) * v for m, v in zip(mixed[op.returns], after)]
-        stacks = {ty: [m + _expand(kept[ty], v) * v for m, v in zip(mixed[ty], stacks[ty])] for ty in stacks}
+        stacks, results = step(registry, batch, stacks, fills, choices.ops[:, t], choices.columns[:, t], choices.constants[:, t])
+        if t == T - 1:
+            answers = {name: result for name, result in results.items() if registry[name].answers}
         selections.append(stacks[RowMask][0])
     return Execution(answers=answers, final_ops=choices.ops[:, -1], selections=selections)
+
+
+def _soft_step(registry, batch, stacks, fills, weights, column, constant):
+    """Every op with non-zero weight on the whole batch, stacks mixed by the op weights (B, O)."""
+    mixed = {ty: [torch.zeros_like(v) for v in stack] for ty, stack in stacks.items()}
+    kept = {ty: torch.zeros_like(weights[:, 0]) for ty in stacks}  # (B,) weight of ops leaving the stack as it is
+    results = {}
+    for index, op in enumerate(registry):
+        weight = weights[:, index]  # (B,)
+        if not torch.any(weight != 0):
+            continue
+        result = results[op.name] = op.soft(batch, *op.arguments(stacks, column, constant))
+        for ty in stacks:
+            if ty is not op.returns:
+                kept[ty] = kept[ty] + weight
+        after = op.update({op.returns: stacks[op.returns]}, result, fills)[op.returns]
+        mixed[op.returns] = [m + _expand(weight, v) * v for m, v in zip(mixed[op.returns], after)]
+    stacks = {ty: [m + _expand(kept[ty], v) * v for m, v in zip(mixed[ty], stacks[ty])] for ty in stacks}
+    return stacks, results
+
+
+def _hard_step(registry, batch, stacks, fills, weights, column, constant):
+    """Each op on just the questions whose one-hot weights (B, O) chose it."""
+    chosen = weights.argmax(1)  # (B,)
+    updated = {ty: [v.clone() for v in stack] for ty, stack in stacks.items()}
+    results = {}
+    for index, op in enumerate(registry):
+        rows = torch.nonzero(chosen == index).squeeze(1)
+        if not len(rows):
+            continue
+        pick = lambda v: v.index_select(0, rows)  # noqa: E731
+        local = {ty: [pick(v) for v in stack] for ty, stack in stacks.items()}
+        result = op.soft(batch.take(rows), *op.arguments(local, pick(column), pick(constant)))
+        after = op.update({op.returns: local[op.returns]}, result, {op.returns: pick(fills[op.returns])})[op.returns]
+        for depth, value in enumerate(after):
+            updated[op.returns][depth][rows] = value
+        full = result.new_zeros((len(chosen),) + result.shape[1:])
+        full[rows] = result
+        results[op.name] = full
+    return updated, results
 
 
 def _expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -73,6 +73,7 @@ def fit(
     bar = tqdm(total=total, initial=step, disable=not progress, unit="step", dynamic_ncols=True)
     started, start_seen, recent = time.perf_counter(), seen, []
     metrics: dict = {}
+    deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
         order = _order(len(items), config.seed, epoch)
@@ -89,6 +90,8 @@ def fit(
         step += 1
         seen += len(chosen)
         bar.update(1)
+        if time.perf_counter() > deadline:
+            total = step  # out of time: evaluate and checkpoint now, then stop
         if step % config.eval_every == 0 or step == total:
             elapsed = time.perf_counter() - started
             metrics = {
