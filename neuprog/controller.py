@@ -19,7 +19,7 @@ def masked_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class Controller(nn.Module):
-    """Produces T steps of distributions over the registry's ops, the table's columns and the question's constants."""
+    """Produces T steps of distributions over the registry's ops and, for each op, over columns and question constants."""
 
     def __init__(self, registry: Registry, vocab_size: int, config: ModelConfig) -> None:
         super().__init__()
@@ -38,8 +38,11 @@ class Controller(nn.Module):
         self.ops = nn.Parameter(torch.empty(len(registry), H).uniform_(-0.1, 0.1))  # (O, H) op embeddings
         self.control = nn.Linear(3 * H, H)
         self.op_head = nn.Linear(H, H)
-        self.column_head = nn.Linear(2 * H, H)
-        self.constant_head = nn.Linear(3 * H, H)
+        self.column_control = nn.Linear(H, H)  # with column_op: the column query of each op, ReLU(W [control; op])
+        self.column_op = nn.Linear(H, H, bias=False)
+        self.constant_control = nn.Linear(H, H)  # with constant_op and constant_column: each op's constant query
+        self.constant_op = nn.Linear(H, H, bias=False)
+        self.constant_column = nn.Linear(H, H, bias=False)
         self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
         self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
@@ -84,16 +87,19 @@ class Controller(nn.Module):
             allowed = op_mask & self.answers.unsqueeze(0) if t == T - 1 else op_mask
             op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
             op_vec = op_p @ self.ops  # (B, H)
-            column_query = torch.relu(self.column_head(torch.cat([control, op_vec], 1)))  # (B, H)
-            column_logits = torch.einsum("bch,bh->bc", columns, column_query) + column_bias  # (B, C)
-            column_p = masked_softmax(column_logits, batch.tables.columns)  # (B, C)
-            column_vec = torch.einsum("bc,bch->bh", column_p, columns)  # (B, H)
-            constant_query = torch.relu(self.constant_head(torch.cat([control, op_vec, column_vec], 1)))  # (B, H)
-            fit = torch.einsum("bkc,bc->bk", batch.compatible, column_p)  # (B, K)
-            constant_logits = torch.einsum("bkh,bh->bk", constants, constant_query) + self.constant_fit * fit + self.reuse * used  # (B, K)
-            constant_p = masked_softmax(constant_logits, constant_mask)  # (B, K)
-            used = used + constant_p * (op_p * self.needs_constant).sum(1, keepdim=True)
-            constant_vec = torch.einsum("bk,bkh->bh", constant_p, constants)  # (B, H)
+            column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
+            column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1)  # (B, O, C)
+            column_p = masked_softmax(column_logits, batch.tables.columns.unsqueeze(1))  # (B, O, C)
+            column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read
+            column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)
+            constant_query = torch.relu(
+                self.constant_control(control).unsqueeze(1) + self.constant_op(self.ops) + self.constant_column(column_vecs)
+            )  # (B, O, H)
+            fit = torch.einsum("bkc,boc->bok", batch.compatible, column_p)  # (B, O, K)
+            constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
+            constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
+            constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
+            used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
             hidden = self.history(self.dropout(torch.cat([op_vec, column_vec, constant_vec], 1)), hidden)
             ops_out.append(op_p)
             columns_out.append(column_p)

@@ -11,7 +11,7 @@ from .table import Table
 
 @dataclass
 class StepView:
-    """The top choices of one step, as (label, probability) pairs."""
+    """The top choices of one step, as (label, probability) pairs; columns and constants are those of the top op."""
 
     ops: list[tuple[str, float]]
     columns: list[tuple[str, float]]
@@ -29,13 +29,15 @@ def explain(model, table: Table, question: str, top: int = 3):
     prediction = model.predict(batch)[0]
     names = model.registry.names
     constants = [c.text for c in sample.question.constants] or ["(none)"]
+    ops = choices.ops.argmax(-1)  # (1, T)
+    columns, constants_p = choices.given(ops.unsqueeze(1))  # (1, 1, T, C), (1, 1, T, K)
     views = []
     for t in range(choices.ops.shape[1]):
         views.append(
             StepView(
                 _top(choices.ops[0, t], names, top),
-                _top(choices.columns[0, t], table.header, top),
-                _top(choices.constants[0, t], constants, top),
+                _top(columns[0, 0, t], table.header, top),
+                _top(constants_p[0, 0, t], constants, top),
             )
         )
     return views, prediction, sample

@@ -56,9 +56,7 @@ class NeuralProgrammer(nn.Module):
         self.eval()
         choices = self.controller(batch)
         self.train(was_training)
-        ops = choices.ops.argmax(-1).tolist()  # (B, T)
-        columns = choices.columns.argmax(-1).tolist()  # (B, T)
-        constants = choices.constants.argmax(-1).tolist()  # (B, T)
+        ops, columns, constants = (index.tolist() for index in choices.chosen())  # (B, T) each
         confidence = self.confidence(choices).tolist()  # (B,)
         predictions = []
         for b, sample in enumerate(batch.samples):
@@ -75,6 +73,7 @@ class NeuralProgrammer(nn.Module):
         uses_column = torch.tensor([op.uses(Column) for op in self.registry])  # (O,)
         uses_constant = torch.tensor([op.uses(Constant) for op in self.registry])  # (O,)
         op_p, op_i = choices.ops.max(-1)  # (B, T)
-        column_p = torch.where(uses_column[op_i], choices.columns.amax(-1), torch.ones_like(op_p))  # (B, T)
-        constant_p = torch.where(uses_constant[op_i], choices.constants.amax(-1), torch.ones_like(op_p))  # (B, T)
+        columns, constants = choices.given(op_i.unsqueeze(1))  # (B, 1, T, C), (B, 1, T, K)
+        column_p = torch.where(uses_column[op_i], columns.amax(-1).squeeze(1), torch.ones_like(op_p))  # (B, T)
+        constant_p = torch.where(uses_constant[op_i], constants.amax(-1).squeeze(1), torch.ones_like(op_p))  # (B, T)
         return (op_p * column_p * constant_p).prod(1)  # (B,)

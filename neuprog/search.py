@@ -10,22 +10,37 @@ from .soft import Choices, execute
 from .values import Cells, Column, Constant, Scalar
 
 
+def _proposal(distribution: torch.Tensor, explore: float) -> torch.Tensor:
+    flat = distribution.detach().reshape(-1, distribution.shape[-1])
+    allowed = (flat > 0).float()
+    return (1 - explore) * flat + explore * allowed / allowed.sum(1, keepdim=True)
+
+
+def _draw(distribution: torch.Tensor, samples: int, explore: float) -> torch.Tensor:
+    """(..., X) distributions -> (..., S) indices, the first the argmax, the rest drawn with exploration."""
+    flat = distribution.detach().reshape(-1, distribution.shape[-1])
+    proposal = _proposal(distribution, explore)
+    picks = torch.multinomial(proposal, samples - 1, replacement=True) if samples > 1 else flat.new_zeros(len(flat), 0, dtype=torch.long)
+    return torch.cat([flat.argmax(1, keepdim=True), picks], 1).reshape(distribution.shape[:-1] + (samples,))
+
+
 def sample_choices(choices: Choices, samples: int, explore: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Indices of ``samples`` programs per question, the first being the argmax: three (B, S, T) tensors.
 
-    The others are drawn from the controller's distributions mixed with a share
-    ``explore`` of the uniform distribution over the allowed choices.
+    Each step draws an op, then a column and a constant from that op's own
+    distributions, each mixed with a share ``explore`` of the uniform
+    distribution over the allowed choices so search also tries unlikely programs.
     """
-    drawn = []
-    for distribution in (choices.ops, choices.columns, choices.constants):
-        B, T, X = distribution.shape
-        flat = distribution.detach().reshape(B * T, X)
-        allowed = (flat > 0).float()
-        proposal = (1 - explore) * flat + explore * allowed / allowed.sum(1, keepdim=True)
-        picks = torch.multinomial(proposal, samples - 1, replacement=True) if samples > 1 else flat.new_zeros(B * T, 0, dtype=torch.long)
-        picks = torch.cat([flat.argmax(1, keepdim=True), picks], 1)  # (B * T, S)
-        drawn.append(picks.reshape(B, T, samples).transpose(1, 2))  # (B, S, T)
-    return tuple(drawn)
+    ops = _draw(choices.ops, samples, explore).transpose(1, 2)  # (B, S, T)
+    columns, constants = choices.given(ops)  # (B, S, T, C), (B, S, T, K)
+    return ops, _draw_each(columns, explore), _draw_each(constants, explore)
+
+
+def _draw_each(distribution: torch.Tensor, explore: float) -> torch.Tensor:
+    """(B, S, T, X) -> (B, S, T): one draw per sample and step, the argmax for sample 0."""
+    drawn = torch.multinomial(_proposal(distribution, explore), 1).reshape(distribution.shape[:-1])
+    drawn[:, 0] = distribution[:, 0].argmax(-1)
+    return drawn
 
 
 @torch.no_grad()
@@ -33,11 +48,11 @@ def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, column
     """(B, S) whether each sampled program's exact answer is the gold answer."""
     B, S, T = ops.shape
     tables = batch.tables.repeat(S)
-    one_hot = [
-        torch.nn.functional.one_hot(index.reshape(B * S, T), size).float()
-        for index, size in ((ops, len(registry)), (columns, tables.cells.shape[2]), (constants, tables.constants.shape[1]))
-    ]
-    execution = execute(registry, tables, Choices(*one_hot), hard=True)
+    O = len(registry)
+    one_hot = lambda index, size: torch.nn.functional.one_hot(index.reshape(B * S, T), size).float()  # noqa: E731
+    every_op = lambda index, size: one_hot(index, size).unsqueeze(2).expand(-1, -1, O, -1)  # noqa: E731  (B * S, T, O, X)
+    choices = Choices(one_hot(ops, O), every_op(columns, tables.cells.shape[2]), every_op(constants, tables.constants.shape[1]))
+    execution = execute(registry, tables, choices, hard=True)
     last = ops[:, :, -1].reshape(B * S)  # (B * S,)
     target = batch.scalar_target.repeat_interleave(S)  # (B * S,)
     has_scalar = batch.has_scalar.repeat_interleave(S)
@@ -69,8 +84,10 @@ def search_loss(registry: Registry, batch: Batch, choices: Choices, samples: int
         return choices.ops.sum() * 0.0
     uses_column = torch.tensor([op.uses(Column) for op in registry])[ops]  # (B, S, T)
     uses_constant = torch.tensor([op.uses(Constant) for op in registry])[ops]  # (B, S, T)
-    log = lambda d, index: d.clamp(min=1e-12).log().unsqueeze(1).expand(-1, index.shape[1], -1, -1).gather(3, index.unsqueeze(3)).squeeze(3)  # noqa: E731
-    logp = log(choices.ops, ops) + uses_column * log(choices.columns, columns) + uses_constant * log(choices.constants, constants)  # (B, S, T)
+    column_p, constant_p = choices.given(ops)  # (B, S, T, C), (B, S, T, K)
+    op_p = choices.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
+    log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
+    logp = log(op_p, ops) + uses_column * log(column_p, columns) + uses_constant * log(constant_p, constants)  # (B, S, T)
     program = logp.sum(2).masked_fill(~right, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()

@@ -14,11 +14,27 @@ from .values import Cells, Column, Constant, RowMask, Scalar
 
 @dataclass
 class Choices:
-    """The controller's distributions for T steps."""
+    """The controller's distributions for T steps; each op has its own column and constant distribution."""
 
     ops: torch.Tensor  # (B, T, O)
-    columns: torch.Tensor  # (B, T, C)
-    constants: torch.Tensor  # (B, T, K)
+    columns: torch.Tensor  # (B, T, O, C) column distribution of each op
+    constants: torch.Tensor  # (B, T, O, K) constant distribution of each op
+
+    def given(self, ops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Column and constant distributions of the ops ``ops`` (B, S, T): (B, S, T, C) and (B, S, T, K)."""
+        picked = []
+        for distribution in (self.columns, self.constants):
+            B, T, O, X = distribution.shape
+            expanded = distribution.unsqueeze(1).expand(B, ops.shape[1], T, O, X)  # (B, S, T, O, X)
+            index = ops.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, -1, 1, X)  # (B, S, T, 1, X)
+            picked.append(expanded.gather(3, index).squeeze(3))
+        return picked[0], picked[1]
+
+    def chosen(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Argmax op of every step and the argmax column and constant of that op: three (B, T) index tensors."""
+        ops = self.ops.argmax(-1)  # (B, T)
+        columns, constants = self.given(ops.unsqueeze(1))  # (B, 1, T, C), (B, 1, T, K)
+        return ops, columns.argmax(-1).squeeze(1), constants.argmax(-1).squeeze(1)
 
     def argmax(self) -> "Choices":
         """One-hot choices at the most probable op, column and constant of every step."""
@@ -64,7 +80,10 @@ def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool 
 
 
 def _soft_step(registry, batch, stacks, fills, weights, column, constant):
-    """Every op with non-zero weight on the whole batch, stacks mixed by the op weights (B, O)."""
+    """Every op with non-zero weight on the whole batch, stacks mixed by the op weights (B, O).
+
+    ``column`` (B, O, C) and ``constant`` (B, O, K) hold each op's own choices.
+    """
     mixed = {ty: [torch.zeros_like(v) for v in stack] for ty, stack in stacks.items()}
     kept = {ty: torch.zeros_like(weights[:, 0]) for ty in stacks}  # (B,) weight of ops leaving the stack as it is
     results = {}
@@ -72,7 +91,7 @@ def _soft_step(registry, batch, stacks, fills, weights, column, constant):
         weight = weights[:, index]  # (B,)
         if not torch.any(weight != 0):
             continue
-        result = results[op.name] = op.soft(batch, *op.arguments(stacks, column, constant))
+        result = results[op.name] = op.soft(batch, *op.arguments(stacks, column[:, index], constant[:, index]))
         for ty in stacks:
             if ty is not op.returns:
                 kept[ty] = kept[ty] + weight
@@ -93,7 +112,7 @@ def _hard_step(registry, batch, stacks, fills, weights, column, constant):
             continue
         pick = lambda v: v.index_select(0, rows)  # noqa: E731
         local = {ty: [pick(v) for v in stack] for ty, stack in stacks.items()}
-        result = op.soft(batch.take(rows), *op.arguments(local, pick(column), pick(constant)))
+        result = op.soft(batch.take(rows), *op.arguments(local, pick(column[:, index]), pick(constant[:, index])))
         after = op.update({op.returns: local[op.returns]}, result, {op.returns: pick(fills[op.returns])})[op.returns]
         for depth, value in enumerate(after):
             updated[op.returns][depth][rows] = value

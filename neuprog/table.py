@@ -117,7 +117,9 @@ class Table:
         return np.zeros(self.shape), np.zeros(self.shape, dtype=bool)
 
     def phrase_matches(self, constant: Constant) -> np.ndarray:
-        """(R, C) bool: cells that contain the constant's text as a run of whole words."""
+        """(R, C) bool: cells that contain a phrase as a run of whole words, or hold a number or date constant's value."""
+        if constant.kind != "text":
+            return self.equals(constant)
         phrase = normalize(constant.text)
         return np.array([[contains_phrase(cell, phrase) for cell in row] for row in self.normalized], dtype=bool).reshape(self.shape)
 

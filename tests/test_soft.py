@@ -37,11 +37,9 @@ def test_hard_execution_equals_interpret_of_decoded_program(data):
     steps = data.draw(st.integers(1, 5), label="steps")
     ops, columns, picks = data.draw(choices_for(table, found, steps), label="choices")
     batch = TableBatch.build([table], [found])
-    choices = Choices(
-        _logits(ops, len(BUILTINS)).softmax(-1).unsqueeze(0),
-        _logits(columns, table.shape[1]).softmax(-1).unsqueeze(0),
-        _logits(picks, len(found)).softmax(-1).unsqueeze(0),
-    )
+    O = len(BUILTINS)
+    per_op = lambda indices, size: _logits(indices, size).softmax(-1).unsqueeze(1).expand(-1, O, -1).unsqueeze(0)  # noqa: E731
+    choices = Choices(_logits(ops, O).softmax(-1).unsqueeze(0), per_op(columns, table.shape[1]), per_op(picks, len(found)))
     execution = execute(BUILTINS, batch, choices, hard=True)
     program = decode(BUILTINS, ops, columns, picks, table.header, [literal_of(c) for c in found])
     expected = interpret(program, table)
@@ -55,7 +53,8 @@ def test_hard_execution_equals_interpret_of_decoded_program(data):
 def test_soft_execution_passes_gradients_to_every_step_choice(olympics):
     found = [Constant("2004", number=2004.0), Constant("athens")]
     batch = TableBatch.build([olympics], [found])
-    leaves = [torch.randn(1, 3, len(BUILTINS), requires_grad=True), torch.randn(1, 3, 4, requires_grad=True), torch.randn(1, 3, 2, requires_grad=True)]
+    O = len(BUILTINS)
+    leaves = [torch.randn(1, 3, O, requires_grad=True), torch.randn(1, 3, O, 4, requires_grad=True), torch.randn(1, 3, O, 2, requires_grad=True)]
     execution = execute(BUILTINS, batch, Choices(*(leaf.softmax(-1) for leaf in leaves)))
     total = sum(execution.final_ops[:, BUILTINS.index(name)] * v.reshape(1, -1).sum(1) for name, v in execution.answers.items())
     total.sum().backward()
