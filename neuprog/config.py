@@ -38,6 +38,8 @@ class ModelConfig(_Strict):
     """Programs sampled per question while training; the likelihood of those whose exact answer is right is added to the loss (0 turns search off)."""
     search_weight: float = Field(1.0, ge=0)
     """Weight of that search term."""
+    search_memory: int = Field(4, ge=0)
+    """Correct programs remembered per training question and retried every time it comes up (0: no memory)."""
     search_explore: float = Field(0.2, ge=0, le=1)
     """Share of the uniform distribution mixed into the sampling distributions, so search also tries unlikely programs."""
     ops: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import torch
@@ -38,6 +39,7 @@ class NeuralProgrammer(nn.Module):
         self.registry, self.vocab, self.config = registry, vocab, config
         self.scalar_weight = scalar_weight
         self.controller = Controller(registry, len(vocab), config)
+        self.memory: dict[str, list] = {}  # question id -> correct programs found by search while training
 
     def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution, torch.Tensor | None]:
         choices = self.controller(batch)
@@ -46,8 +48,15 @@ class NeuralProgrammer(nn.Module):
         if batch.has_scalar.any() or batch.has_cells.any():
             loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
             if self.training and self.config.search_samples:
-                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config.search_samples, self.config.search_explore)
+                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory)
         return choices, execution, loss
+
+    def get_extra_state(self) -> dict:
+        """Search memory travels with the weights, as JSON, so a resumed run continues exactly."""
+        return {"memory": json.dumps(self.memory)}
+
+    def set_extra_state(self, state: dict) -> None:
+        self.memory = {key: [tuple(tuple(part) for part in program) for program in value] for key, value in json.loads(state["memory"]).items()}
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> list[Prediction]:

@@ -76,10 +76,22 @@ def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, column
     return right.reshape(B, S)
 
 
-def search_loss(registry: Registry, batch: Batch, choices: Choices, samples: int, explore: float = 0.0) -> torch.Tensor:
-    """-log of the probability of the correct sampled programs, averaged over questions that have one (0 if none)."""
-    ops, columns, constants = sample_choices(choices, samples, explore)
-    right = correct_programs(registry, batch, ops, columns, constants)  # (B, S)
+def search_loss(
+    registry: Registry, batch: Batch, choices: Choices, samples: int, explore: float = 0.0, memory: dict | None = None, remember: int = 4
+) -> torch.Tensor:
+    """-log of the probability of the correct programs, averaged over questions that have one (0 if none).
+
+    The programs are ``samples`` drawn from the controller plus, per question,
+    up to ``remember`` correct programs found earlier and kept in ``memory``
+    (question id -> list of (ops, columns, constants) tuples), so a rare find
+    keeps teaching after the batch it was found in.
+    """
+    ops, columns, constants = sample_choices(choices, samples, explore)  # (B, S, T) each
+    if memory is not None and remember:
+        ops, columns, constants = _with_memory(batch, memory, remember, ops, columns, constants)
+    right = correct_programs(registry, batch, ops, columns, constants)  # (B, S + M)
+    if memory is not None and remember:
+        _remember(batch, memory, remember, ops, columns, constants, right)
     if not right.any():
         return choices.ops.sum() * 0.0
     uses_column = torch.tensor([op.uses(Column) for op in registry])[ops]  # (B, S, T)
@@ -91,3 +103,24 @@ def search_loss(registry: Registry, batch: Batch, choices: Choices, samples: int
     program = logp.sum(2).masked_fill(~right, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()
+
+
+def _with_memory(batch, memory, remember, ops, columns, constants):
+    """Append each question's remembered programs (padded with its argmax program) as M extra samples."""
+    extra = []
+    for b, sample in enumerate(batch.samples):
+        kept = memory.get(sample.id, [])[:remember]
+        rows = [torch.tensor(program) for program in kept]  # each (3, T)
+        rows += [torch.stack([ops[b, 0], columns[b, 0], constants[b, 0]])] * (remember - len(rows))
+        extra.append(torch.stack(rows))  # (M, 3, T)
+    extra = torch.stack(extra)  # (B, M, 3, T)
+    return tuple(torch.cat([part, extra[:, :, i]], 1) for i, part in enumerate((ops, columns, constants)))
+
+
+def _remember(batch, memory, remember, ops, columns, constants, right):
+    for b, s in torch.nonzero(right).tolist():
+        program = (tuple(ops[b, s].tolist()), tuple(columns[b, s].tolist()), tuple(constants[b, s].tolist()))
+        kept = memory.setdefault(batch.samples[b].id, [])
+        if program not in kept:
+            kept.insert(0, program)
+            del kept[remember:]
