@@ -16,8 +16,14 @@ EXIT_CODES = """exit codes: 0 ok, 1 other error, 2 usage or config error, 3 unre
 def _ops(args) -> None:
     from .ops import BUILTINS
 
+    if args.markdown:
+        print("| op | arguments → result | printed as | meaning |\n|---|---|---|---|")
     for op in BUILTINS:
-        print(f"{op.signature}\n    {op.template}\n    {op.doc}")
+        if args.markdown:
+            arguments = op.signature.split(" -> ")[0][len(op.name) :]
+            print(f"| `{op.name}` | `{arguments}` → {op.returns.__name__} | `{op.template}` | {op.doc} |")
+        else:
+            print(f"{op.signature}\n    {op.template}\n    {op.doc}")
 
 
 def _table(path: str, encoding: str):
@@ -92,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ops = commands.add_parser("ops", help="list the registered ops")
+    ops.add_argument("--markdown", action="store_true", help="as the table in the README")
     ops.set_defaults(handler=_ops)
 
     run = commands.add_parser("run", help="run program text on a CSV table and print the answer")

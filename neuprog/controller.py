@@ -44,6 +44,7 @@ class Controller(nn.Module):
         self.constant_op = nn.Linear(H, H, bias=False)
         self.constant_column = nn.Linear(H, H, bias=False)
         self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
+        self.column_pointer = nn.Parameter(torch.tensor(4.0))  # weight of "the words this op attends to name the column"
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
         self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
         self.history = nn.GRUCell(3 * H, H)
@@ -88,7 +89,9 @@ class Controller(nn.Module):
             op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
             op_vec = op_p @ self.ops  # (B, H)
             column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
-            column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1)  # (B, O, C)
+            reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~batch.question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
+            named = torch.einsum("boq,bqc->boc", reading, batch.token_columns)  # (B, O, C) how much the read words name each column
+            column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1) + self.column_pointer * named  # (B, O, C)
             column_p = masked_softmax(column_logits, batch.tables.columns.unsqueeze(1))  # (B, O, C)
             column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read
             column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)

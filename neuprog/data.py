@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .batch import TableBatch
-from .question import Question, header_match
+from .question import STOPWORDS, Question, header_match
 from .scoring import to_value
 from .table import Table
 from .text import tokenize
@@ -126,6 +126,7 @@ class Batch:
     header_tokens: torch.Tensor  # (B, C, L) word ids of each column name
     header_mask: torch.Tensor  # (B, C, L) bool
     column_features: torch.Tensor  # (B, C, F)
+    token_columns: torch.Tensor  # (B, Q, C) 1 where question word q is a word of column c's name
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
     constant_kinds: torch.Tensor  # (B, K)
     compatible: torch.Tensor  # (B, K, C) how well constant k fits column c
@@ -150,6 +151,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     L = max(len(h) for cols in headers for h in cols)
     header_tokens = torch.zeros(B, C, L, dtype=torch.long)
     column_features = torch.zeros(B, C, 3)
+    token_columns = torch.zeros(B, Q, C)
     N = max([len(s.items) for s in samples] + [1])
     cell_targets = torch.zeros(B, N, R, C, dtype=torch.bool)
     item_mask = torch.zeros(B, N, dtype=torch.bool)
@@ -166,6 +168,10 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
             constant_kinds[b, k] = KIND_IDS[constant.kind]
         for c, (name, ids) in enumerate(zip(sample.table.header, headers[b])):
             header_tokens[b, c, : len(ids)] = torch.tensor(ids)
+            content = {w for w in tokenize(name) if w not in STOPWORDS}
+            for q, word in enumerate(words[b]):
+                if word in content:
+                    token_columns[b, q, c] = 1.0
             column_features[b, c, 0] = header_match(sample.question, name)
         r, c = sample.table.shape
         column_features[b, :c, 1] = torch.from_numpy((~np.isnan(sample.table.numbers)).mean(0)).float()
@@ -185,6 +191,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         header_tokens=header_tokens,
         header_mask=header_tokens != 0,
         column_features=column_features,
+        token_columns=token_columns,
         constant_spans=spans,
         constant_kinds=constant_kinds,
         compatible=compatible,

@@ -12,7 +12,7 @@ from .errors import ExecutionError
 from .program import AllRows, Arg, ColumnRef, DateLiteral, NumberLiteral, Program, StepRef, TextLiteral, check, format_number
 from .registry import Registry
 from .table import Table
-from .values import Cells, Column, Constant, Scalar
+from .values import Cells, Constant, Scalar
 
 Answer = Union[float, Cells]
 """A program's answer: a number, or a set of cells."""

@@ -106,6 +106,24 @@ geq = _comparison("geq", ">=", lambda a, b: a >= b, "Rows whose value in `column
 leq = _comparison("leq", "<=", lambda a, b: a <= b, "Rows whose value in `column` is at most `value`.")
 
 
+def _widening(name: str, symbol: str, compare, doc: str):
+    def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
+        keys, valid = table.comparison_keys(value)
+        return rows | (valid[:, column] & compare(keys[:, column], value.key))
+
+    def soft(batch, rows, column, value):
+        passed = batch.key_valid & compare(batch.keys, batch.constant_keys[:, :, None, None])  # (B, K, R, C)
+        extra = by_column_and_constant(passed.float(), column, value)  # (B, R)
+        return rows + extra - rows * extra
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("{rows} OR {column} %s {value}" % symbol)(spec)
+
+
+or_greater = _widening("or_greater", ">", lambda a, b: a > b, "The selected rows plus every row whose value in `column` is greater than `value`.")
+or_less = _widening("or_less", "<", lambda a, b: a < b, "The selected rows plus every row whose value in `column` is less than `value`.")
+
+
 @op("{rows} WHERE {column} = {value}")
 class equal:
     """Rows whose cell in `column` equals `value` (as a number, a date or the whole text)."""

@@ -81,6 +81,9 @@ class _Build(Transformer):
     def filter(self, meta, children):
         return self._form(meta, children)
 
+    def widen(self, meta, children):
+        return self._form(meta, children)
+
     def query(self, meta, children):
         return self._form(meta, children)
 

@@ -9,7 +9,7 @@ import torch
 from .batch import TableBatch
 from .program import AllRows, ColumnRef, NumberLiteral, Program, Step, StepRef, TextLiteral
 from .registry import STACKED_TYPES, Registry
-from .values import Cells, Column, Constant, RowMask, Scalar
+from .values import Cells, RowMask, Scalar
 
 
 @dataclass

@@ -28,10 +28,10 @@ def synthetic(tmp_path_factory):
     return root
 
 
-def config_for(root, **changes) -> TrainConfig:
+def config_for(root, search: int = 0, **changes) -> TrainConfig:
     settings = dict(
-        data=str(root), train_split="train", dev_split="test", batch_size=32, epochs=4, learning_rate=3e-3,
-        eval_every=100, seed=0, threads=1, model=dict(steps=3, hidden=64, embedding=32, dropout=0.0, ops=OPS),
+        data=str(root), train_split="train", dev_split="test", batch_size=32, epochs=4, learning_rate=3e-3, eval_every=100, seed=0,
+        threads=1, model=dict(steps=3, hidden=64, embedding=32, dropout=0.0, ops=OPS, search_samples=search),
     )
     settings.update(changes)
     return TrainConfig.model_validate(settings)
@@ -46,14 +46,14 @@ def test_model_learns_the_one_column_synthetic_task(synthetic, tmp_path):
 
 
 def test_same_seed_gives_identical_metrics(synthetic, tmp_path):
-    config = config_for(synthetic, epochs=0.5, eval_every=20)
+    config = config_for(synthetic, search=4, epochs=0.5, eval_every=20)
     first = train_from_config(config, tmp_path / "a", progress=False)
     second = train_from_config(config, tmp_path / "b", progress=False)
     assert first == second | {"examples_per_second": first["examples_per_second"]}
 
 
 def test_killed_training_resumes_to_the_same_metrics(synthetic, tmp_path):
-    config = config_for(synthetic, epochs=1.5, eval_every=15)
+    config = config_for(synthetic, search=4, epochs=1.5, eval_every=15)
     (tmp_path / "config.json").write_text(config.model_dump_json())
     reference = train_from_config(config, tmp_path / "reference", progress=False)
     command = [sys.executable, "-m", "neuprog", "train", "--config", str(tmp_path / "config.json"), "--out", str(tmp_path / "run"), "--quiet"]
