@@ -100,9 +100,17 @@ def search_loss(
     op_p = choices.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
     log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
     logp = log(op_p, ops) + uses_column * log(column_p, columns) + uses_constant * log(constant_p, constants)  # (B, S, T)
-    program = logp.sum(2).masked_fill(~right, float("-inf"))  # (B, S)
+    program = logp.sum(2).masked_fill(~right | _repeated(ops, columns * uses_column, constants * uses_constant), float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()
+
+
+def _repeated(ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
+    """(B, S) whether a program already occurred earlier among the question's samples, so each counts once."""
+    programs = torch.cat([ops, columns, constants], 2)  # (B, S, 3T)
+    same = (programs.unsqueeze(2) == programs.unsqueeze(1)).all(3)  # (B, S, S)
+    earlier = torch.ones(same.shape[1:], dtype=torch.bool).tril(-1)  # (S, S) s' < s
+    return (same & earlier).any(2)
 
 
 def _with_memory(batch, memory, remember, ops, columns, constants):
