@@ -125,7 +125,7 @@ class Batch:
     question_mask: torch.Tensor  # (B, Q) bool
     header_tokens: torch.Tensor  # (B, C, L) word ids of each column name
     header_mask: torch.Tensor  # (B, C, L) bool
-    column_features: torch.Tensor  # (B, C, F)
+    column_features: torch.Tensor  # (B, C, 3) header/question match, share of numeric cells, log(1 + cells matching the question)
     token_columns: torch.Tensor  # (B, Q, C) 1 where question word q is a word of column c's name
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
     constant_kinds: torch.Tensor  # (B, K)
@@ -180,7 +180,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
             item_mask[b, n] = True
         if sample.scalar is not None:
             scalar_target[b], has_scalar[b] = sample.scalar, True
-    column_features[:, :, 2] = tables.matches.amax(dim=(1, 2))  # (B, C) a question phrase occurs in the column
+    column_features[:, :, 2] = tables.matches.amax(dim=1).sum(dim=1).log1p()  # (B, C) log(1 + cells matching a question constant)
     compatible = torch.maximum(tables.matches.amax(dim=2), tables.key_valid.float().mean(dim=2))  # (B, K, C)
     return Batch(
         samples=list(samples),
