@@ -179,28 +179,22 @@ class next:
         return torch.cat([torch.zeros_like(rows[:, :1]), rows[:, :-1]], dim=1) * batch.rows  # (B, R)
 
 
-@op("ARGMAX({rows}, {column})")
-class argmax:
-    """The selected row with the largest number in `column` (the earlier row on ties)."""
+def _extreme_row(name: str, descending: bool, doc: str):
+    pick = np.argmax if descending else np.argmin
 
     def exact(table: Table, rows: RowMask, column: Column) -> RowMask:
         index, values = numbers_in(table, rows, column)
-        return _mask(table, index[np.argmax(values)] if len(index) else [])
+        return _mask(table, index[pick(values)] if len(index) else [])
 
     def soft(batch, rows, column):
-        return by_column(top_by_value(batch, rows, descending=True), column)  # (B, R)
+        return by_column(top_by_value(batch, rows, descending), column)  # (B, R)
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("%s({rows}, {column})" % name.upper())(spec)
 
 
-@op("ARGMIN({rows}, {column})")
-class argmin:
-    """The selected row with the smallest number in `column` (the earlier row on ties)."""
-
-    def exact(table: Table, rows: RowMask, column: Column) -> RowMask:
-        index, values = numbers_in(table, rows, column)
-        return _mask(table, index[np.argmin(values)] if len(index) else [])
-
-    def soft(batch, rows, column):
-        return by_column(top_by_value(batch, rows, descending=False), column)  # (B, R)
+argmax = _extreme_row("argmax", True, "The selected row with the largest number in `column` (the earlier row on ties).")
+argmin = _extreme_row("argmin", False, "The selected row with the smallest number in `column` (the earlier row on ties).")
 
 
 @op("MOST_COMMON({rows}, {column})")
@@ -284,28 +278,20 @@ class average:
         return (column * totals / counts.clamp(min=1e-6)).sum(dim=1)  # (B,)
 
 
-@op("SELECT MAX({column}) FROM {rows}")
-class maximum:
-    """The largest number in `column` over the selected rows (0 if none)."""
-
+def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
     def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
         values = numbers_in(table, rows, column)[1]
-        return float(values.max()) if len(values) else 0.0
+        return float(values.max() if descending else values.min()) if len(values) else 0.0
 
     def soft(batch, rows, column):
-        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, True), batch.numbers, column)  # (B,)
+        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, descending), batch.numbers, column)  # (B,)
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("SELECT %s({column}) FROM {rows}" % keyword)(spec)
 
 
-@op("SELECT MIN({column}) FROM {rows}")
-class minimum:
-    """The smallest number in `column` over the selected rows (0 if none)."""
-
-    def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
-        values = numbers_in(table, rows, column)[1]
-        return float(values.min()) if len(values) else 0.0
-
-    def soft(batch, rows, column):
-        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, False), batch.numbers, column)  # (B,)
+maximum = _extreme_value("maximum", "MAX", True, "The largest number in `column` over the selected rows (0 if none).")
+minimum = _extreme_value("minimum", "MIN", False, "The smallest number in `column` over the selected rows (0 if none).")
 
 
 @op("{first} - {second}")
