@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .data import make_sample
 from .program import render
 from .table import Table
+from .values import Column, Constant
 
 
 @dataclass
@@ -33,11 +34,12 @@ def explain(model, table: Table, question: str, top: int = 3):
     columns, constants_p = choices.given(ops.unsqueeze(1))  # (1, 1, T, C), (1, 1, T, K)
     views = []
     for t in range(choices.ops.shape[1]):
+        op = model.registry[names[int(ops[0, t])]]
         views.append(
             StepView(
                 _top(choices.ops[0, t], names, top),
-                _top(columns[0, 0, t], table.header, top),
-                _top(constants_p[0, 0, t], constants, top),
+                _top(columns[0, 0, t], table.header, top) if op.uses(Column) else [],
+                _top(constants_p[0, 0, t], constants, top) if op.uses(Constant) else [],
             )
         )
     return views, prediction, sample
@@ -54,7 +56,7 @@ def explain_text(model, table: Table, question: str, top: int = 3) -> str:
     for t, view in enumerate(views, start=1):
         lines.append(f"step {t}")
         for title, pairs in (("op", view.ops), ("column", view.columns), ("constant", view.constants)):
-            lines.append(f"  {title:<9}" + "  ".join(f"{label} {p:.2f}" for label, p in pairs))
+            lines.append(f"  {title:<9}" + ("  ".join(f"{label} {p:.2f}" for label, p in pairs) or "(not used)"))
     lines.append("program:")
     lines.extend("  " + line for line in render(prediction.program, model.registry, multiline=True).splitlines())
     lines.append(f"answer: {', '.join(prediction.texts) if prediction.texts else '(none)'}")
