@@ -87,14 +87,24 @@ class select:
         return rows * by_column_and_constant(batch.matches, column, phrase)  # (B, R)
 
 
+def passing(table: Table, column: int, value: Constant, compare) -> np.ndarray:
+    """Exact: (R,) rows whose value in ``column`` passes ``compare(value_in_cell, constant)``."""
+    keys, valid = table.comparison_keys(value)
+    return valid[:, column] & compare(keys[:, column], value.key)
+
+
+def passing_soft(batch: TableBatch, column: torch.Tensor, value: torch.Tensor, compare) -> torch.Tensor:
+    """Soft twin of ``passing``: (B, R), mixed by the column (B, C) and constant (B, K) choices."""
+    passed = batch.key_valid & compare(batch.keys, batch.constant_keys[:, :, None, None])  # (B, K, R, C)
+    return by_column_and_constant(passed.float(), column, value)
+
+
 def _comparison(name: str, symbol: str, compare, doc: str):
     def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
-        keys, valid = table.comparison_keys(value)
-        return rows & valid[:, column] & compare(keys[:, column], value.key)
+        return rows & passing(table, column, value, compare)
 
     def soft(batch, rows, column, value):
-        passed = batch.key_valid & compare(batch.keys, batch.constant_keys[:, :, None, None])  # (B, K, R, C)
-        return rows * by_column_and_constant(passed.float(), column, value)  # (B, R)
+        return rows * passing_soft(batch, column, value, compare)  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
     return op("{rows} WHERE {column} %s {value}" % symbol)(spec)
@@ -108,12 +118,10 @@ leq = _comparison("leq", "<=", lambda a, b: a <= b, "Rows whose value in `column
 
 def _widening(name: str, symbol: str, compare, doc: str):
     def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
-        keys, valid = table.comparison_keys(value)
-        return rows | (valid[:, column] & compare(keys[:, column], value.key))
+        return rows | passing(table, column, value, compare)
 
     def soft(batch, rows, column, value):
-        passed = batch.key_valid & compare(batch.keys, batch.constant_keys[:, :, None, None])  # (B, K, R, C)
-        extra = by_column_and_constant(passed.float(), column, value)  # (B, R)
+        extra = passing_soft(batch, column, value, compare)  # (B, R)
         return rows + extra - rows * extra
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
