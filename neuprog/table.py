@@ -165,6 +165,7 @@ class Table:
         if delimiter is None:
             delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
         escaped = '\\"' in text or "\\\\" in text
+        csv.field_size_limit(1 << 30)  # real tables have cells far beyond csv's 128 KB default
         reader = csv.reader(
             io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False
         )
