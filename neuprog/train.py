@@ -55,6 +55,8 @@ def fit(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.pt.*"):  # half-written files of a run that was killed mid-save
+        stale.unlink()
     describe = describe or {}
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, math.ceil(len(items) / config.batch_size))
