@@ -49,9 +49,10 @@ def answer_targets(table: Table, answers: Sequence[str]) -> tuple[float | None, 
     """
     gold = [_value(a) for a in answers]
     scalar = gold[0].amount if len(gold) == 1 and hasattr(gold[0], "amount") else None
+    cells = [_value(cell) for row in table.rows for cell in row]
     items = []
     for value in gold:
-        matched = np.array([[value.matches(_value(cell)) or _value(cell).matches(value) for cell in row] for row in table.rows], dtype=bool)
+        matched = np.array([value.matches(cell) for cell in cells], dtype=bool)
         if not matched.any():
             return scalar, []
         items.append(matched.reshape(table.shape))

@@ -63,6 +63,7 @@ class Table:
             if len(row) != width:
                 raise DataError(f"{self.name}: row {index + 1} has {len(row)} cells, the header has {width}")
         shape = (len(self.rows), width)
+        self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self.numbers = np.full(shape, math.nan)
         self.dates = np.full(shape, math.nan)
         self.years = np.full(shape, math.nan)
@@ -106,15 +107,17 @@ class Table:
         Dates compare with dates; numbers compare with numbers, and a year-like
         number also with the year of a date cell ("after 2004" vs "May 5, 2004").
         """
-        if constant.kind == "date":
-            return np.nan_to_num(self.dates), ~np.isnan(self.dates)
-        if constant.kind == "number":
-            keys = self.numbers
-            number = constant.number
-            if _YEARS[0] <= number <= _YEARS[1] and number == int(number):
-                keys = np.where(np.isnan(keys), self.years, keys)
-            return np.nan_to_num(keys), ~np.isnan(keys)
-        return np.zeros(self.shape), np.zeros(self.shape, dtype=bool)
+        year_like = constant.kind == "number" and _YEARS[0] <= constant.number <= _YEARS[1] and constant.number == int(constant.number)
+        kind = (constant.kind, year_like)
+        if kind not in self._keys:  # a batch asks once per constant and again through equals(); the answer depends only on this
+            if constant.kind == "date":
+                keys = self.dates
+            elif constant.kind == "number":
+                keys = np.where(np.isnan(self.numbers), self.years, self.numbers) if year_like else self.numbers
+            else:
+                keys = np.full(self.shape, math.nan)
+            self._keys[kind] = (np.nan_to_num(keys), ~np.isnan(keys))
+        return self._keys[kind]
 
     def phrase_matches(self, constant: Constant) -> np.ndarray:
         """(R, C) bool: cells that contain a phrase as a run of whole words, or hold a number or date constant's value."""
