@@ -112,11 +112,6 @@ _ACCEPTS = {
 }
 
 
-def describe(arg: Arg) -> str:
-    """How an argument reads in a program."""
-    return render_arg(arg)
-
-
 def check(program: Program, registry: Registry) -> list[type]:
     """Type-check a program against the registry; returns each step's result type.
 
@@ -132,7 +127,7 @@ def check(program: Program, registry: Registry) -> list[type]:
         for param, arg in zip(op.params, step.args):
             where = f"step s{position}: {op.name} argument {param.name!r} expects {param.type.__name__}"
             if arg.kind not in _ACCEPTS[param.type]:
-                raise ProgramTypeError(f"{where}, got {describe(arg)}")
+                raise ProgramTypeError(f"{where}, got {render_arg(arg)}")
             if isinstance(arg, StepRef):
                 if arg.index >= position:
                     raise ProgramTypeError(f"{where}, but s{arg.index} is not an earlier step")
