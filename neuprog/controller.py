@@ -8,7 +8,7 @@ from torch import nn
 from .config import ModelConfig
 from .data import Batch
 from .registry import Registry
-from .soft import Choices
+from .soft import Choices, uses
 from .values import Constant
 
 NEG = -1e9
@@ -25,7 +25,7 @@ class Controller(nn.Module):
         super().__init__()
         H, E = config.hidden, config.embedding
         self.config = config
-        self.register_buffer("needs_constant", torch.tensor([op.uses(Constant) for op in registry]), persistent=False)  # (O,)
+        self.register_buffer("needs_constant", uses(registry, Constant), persistent=False)  # (O,)
         self.register_buffer("answers", torch.tensor([op.answers for op in registry]), persistent=False)  # (O,)
         self.words = nn.Embedding(vocab_size, E, padding_idx=0)
         self.token_kinds = nn.Embedding(4, E)

@@ -17,7 +17,6 @@ from .program import Program
 from .registry import Registry
 from .search import search_loss
 from .soft import Choices, Execution, decode, execute
-from .values import Column, Constant
 
 
 @dataclass
@@ -79,10 +78,5 @@ class NeuralProgrammer(nn.Module):
 
     def confidence(self, choices: Choices) -> torch.Tensor:
         """Probability of the argmax program: product over steps of the chosen op, and of its column and constant if it uses them."""
-        uses_column = torch.tensor([op.uses(Column) for op in self.registry])  # (O,)
-        uses_constant = torch.tensor([op.uses(Constant) for op in self.registry])  # (O,)
-        op_p, op_i = choices.ops.max(-1)  # (B, T)
-        columns, constants = choices.given(op_i.unsqueeze(1))  # (B, 1, T, C), (B, 1, T, K)
-        column_p = torch.where(uses_column[op_i], columns.amax(-1).squeeze(1), torch.ones_like(op_p))  # (B, T)
-        constant_p = torch.where(uses_constant[op_i], constants.amax(-1).squeeze(1), torch.ones_like(op_p))  # (B, T)
-        return (op_p * column_p * constant_p).prod(1)  # (B,)
+        chosen = [index.unsqueeze(1) for index in choices.chosen()]  # three (B, 1, T)
+        return choices.log_prob(self.registry, *chosen).sum(2).squeeze(1).exp()  # (B,)

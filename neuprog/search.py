@@ -6,7 +6,7 @@ import torch
 
 from .data import Batch
 from .registry import Registry
-from .soft import Choices, execute
+from .soft import Choices, execute, uses
 from .values import Cells, Column, Constant, Scalar
 
 
@@ -94,13 +94,9 @@ def search_loss(
         _remember(batch, memory, remember, ops, columns, constants, right)
     if not right.any():
         return choices.ops.sum() * 0.0
-    uses_column = torch.tensor([op.uses(Column) for op in registry])[ops]  # (B, S, T)
-    uses_constant = torch.tensor([op.uses(Constant) for op in registry])[ops]  # (B, S, T)
-    column_p, constant_p = choices.given(ops)  # (B, S, T, C), (B, S, T, K)
-    op_p = choices.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
-    log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
-    logp = log(op_p, ops) + uses_column * log(column_p, columns) + uses_constant * log(constant_p, constants)  # (B, S, T)
-    program = logp.sum(2).masked_fill(~right | _repeated(ops, columns * uses_column, constants * uses_constant), float("-inf"))  # (B, S)
+    logp = choices.log_prob(registry, ops, columns, constants)  # (B, S, T)
+    same = _repeated(ops, columns * uses(registry, Column)[ops], constants * uses(registry, Constant)[ops])  # unused choices do not tell programs apart
+    program = logp.sum(2).masked_fill(~right | same, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()
 

@@ -9,7 +9,7 @@ import torch
 from .batch import TableBatch
 from .program import AllRows, ColumnRef, NumberLiteral, Program, Step, StepRef, TextLiteral
 from .registry import STACKED_TYPES, Registry
-from .values import Cells, RowMask, Scalar
+from .values import Cells, Column, Constant, RowMask, Scalar
 
 
 @dataclass
@@ -30,6 +30,17 @@ class Choices:
             picked.append(expanded.gather(3, index).squeeze(3))
         return picked[0], picked[1]
 
+    def log_prob(self, registry: Registry, ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
+        """(B, S, T) log-probability of each step of the programs given as (B, S, T) indices.
+
+        A step's probability is that of its op, times that of its column and
+        its constant when the op takes one.
+        """
+        column_p, constant_p = self.given(ops)  # (B, S, T, C), (B, S, T, K)
+        op_p = self.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
+        log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
+        return log(op_p, ops) + uses(registry, Column)[ops] * log(column_p, columns) + uses(registry, Constant)[ops] * log(constant_p, constants)
+
     def chosen(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Argmax op of every step and the argmax column and constant of that op: three (B, T) index tensors."""
         ops = self.ops.argmax(-1)  # (B, T)
@@ -39,6 +50,11 @@ class Choices:
     def argmax(self) -> "Choices":
         """One-hot choices at the most probable op, column and constant of every step."""
         return Choices(*(torch.nn.functional.one_hot(d.argmax(-1), d.shape[-1]).to(d.dtype) for d in (self.ops, self.columns, self.constants)))
+
+
+def uses(registry: Registry, value_type: type) -> torch.Tensor:
+    """(O,) bool: which ops take an argument of ``value_type``."""
+    return torch.tensor([op.uses(value_type) for op in registry])
 
 
 @dataclass
