@@ -77,7 +77,7 @@ def _eval(args) -> None:
 
     model, config = load_model(args.checkpoint)
     samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
-    result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=args.batch_size)
+    result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=args.batch_size, typed_gold=not args.raw_gold)
     if args.predictions:
         lines = [format_prediction_line(s.id, p.texts) for s, p in zip(samples, result["predictions"])]
         Path(args.predictions).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", help="write id<TAB>values lines here")
     evaluate.add_argument("--batch-size", type=int, default=128)
     evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
 
     synth = commands.add_parser("synth", help="generate the Neural Programmer synthetic task")

@@ -67,6 +67,8 @@ class TrainConfig(_Strict):
     """Passes over the training data (fractions allowed)."""
     learning_rate: float = Field(2e-3, gt=0)
     """Adam learning rate."""
+    lr_decay: Literal["none", "linear"] = "none"
+    """'linear' lowers the learning rate in a straight line to 5% of its value at the last step."""
     weight_decay: float = Field(0.0, ge=0)
     """Decoupled weight decay (AdamW)."""
     clip_norm: float = Field(5.0, gt=0)

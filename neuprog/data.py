@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .batch import TableBatch
+from .canon import canonical_forms
 from .question import STOPWORDS, Question, header_match
 from .scoring import to_value
 from .table import Table
@@ -30,24 +31,28 @@ class Sample:
     table: Table
     question: Question
     answers: tuple[str, ...]
+    canon: tuple[str | None, ...]  # per answer, the canonical form that types it (see canon.py)
     scalar: float | None  # the gold number, when the answer is a single number
     items: list[np.ndarray]  # per gold value, (R, C) bool of the cells that match it; empty if some value matches none
 
 
 @lru_cache(maxsize=1 << 16)
-def _value(text: str):
-    return to_value(text)
+def _value(text: str, canon: str | None = None):
+    return to_value(text, canon)
 
 
-def answer_targets(table: Table, answers: Sequence[str]) -> tuple[float | None, list[np.ndarray]]:
+def answer_targets(table: Table, answers: Sequence[str], canon: Sequence[str | None] | None = None) -> tuple[float | None, list[np.ndarray]]:
     """The scalar target and the per-value cell matches of a gold answer, by the official matching rule.
 
     >>> table = Table.from_rows(["City", "Rank"], [["Oslo", "2"], ["Rome", "1"]])
     >>> scalar, items = answer_targets(table, ["2"])
     >>> scalar, [np.argwhere(m).tolist() for m in items]
     (2.0, [[[0, 1]]])
+    >>> answer_targets(table, ["1,200"], canon=["1200"])[0]
+    1200.0
     """
-    gold = [_value(a) for a in answers]
+    canon = canon if canon is not None else [None] * len(answers)
+    gold = [_value(a, c) for a, c in zip(answers, canon)]
     scalar = gold[0].amount if len(gold) == 1 and hasattr(gold[0], "amount") else None
     cells = [_value(cell) for row in table.rows for cell in row]
     items = []
@@ -59,9 +64,18 @@ def answer_targets(table: Table, answers: Sequence[str]) -> tuple[float | None, 
     return scalar, items
 
 
-def make_sample(example_id: str, question: str, table: Table, answers: Sequence[str] = (), max_constants: int = 12) -> Sample:
-    scalar, items = answer_targets(table, answers) if answers else (None, [])
-    return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), scalar, items)
+def make_sample(
+    example_id: str,
+    question: str,
+    table: Table,
+    answers: Sequence[str] = (),
+    max_constants: int = 12,
+    canon: Sequence[str | None] | None = None,
+) -> Sample:
+    """Prepare one question; gold items are typed by ``canon`` when given, else by `canonical_forms`."""
+    canon = tuple(canon) if canon else tuple(canonical_forms(list(answers)))
+    scalar, items = answer_targets(table, answers, canon) if answers else (None, [])
+    return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), canon, scalar, items)
 
 
 def load_samples(root: str | Path, split: str, limit: int | None = None, max_constants: int = 12, progress: bool = False) -> list[Sample]:
@@ -79,7 +93,8 @@ def load_samples(root: str | Path, split: str, limit: int | None = None, max_con
             path = resolve_table(root, example)
             rows = read_table_csv(path)
             tables[example.table_path] = Table.from_rows(rows[0], rows[1:], name=str(path))
-        samples.append(make_sample(example.id, example.question, tables[example.table_path], example.answers, max_constants))
+        table = tables[example.table_path]
+        samples.append(make_sample(example.id, example.question, table, example.answers, max_constants, example.answer_canon))
     return samples
 
 

@@ -28,6 +28,18 @@ def _order(count: int, seed: int, epoch: int) -> list[int]:
     return torch.randperm(count, generator=generator).tolist()
 
 
+def learning_rate(config: TrainConfig, progress: float) -> float:
+    """The learning rate once ``progress`` (0 to 1) of the planned steps are done.
+
+    >>> config = TrainConfig(data="d", learning_rate=1.0, lr_decay="linear")
+    >>> learning_rate(config, 0.0), round(learning_rate(config, 1.0), 6)
+    (1.0, 0.05)
+    """
+    if config.lr_decay == "linear":
+        return config.learning_rate * (1.0 - 0.95 * progress)
+    return config.learning_rate
+
+
 def _metrics_log(path: Path, keep_until: int) -> None:
     """Drop metric lines written after the checkpoint we resume from, so the log reads as one run."""
     if path.exists():
@@ -81,6 +93,8 @@ def fit(
         order = _order(len(items), config.seed, epoch)
         chosen = order[offset * config.batch_size : (offset + 1) * config.batch_size]
         batch = make_batch([items[i] for i in chosen])
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step / total)
         model.train()
         loss = model(batch)[-1]
         optimizer.zero_grad(set_to_none=True)
