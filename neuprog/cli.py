@@ -1,4 +1,4 @@
-"""The `neuprog` command line: ops, run, ask, explain, train, eval, synth."""
+"""The `neuprog` command line: ops, run, ask, explain, export, train, eval, oracle, synth."""
 
 from __future__ import annotations
 
@@ -48,13 +48,52 @@ def _question(text: str) -> str:
     return text
 
 
+def _model(path: str | None):
+    """The bundled model, a model folder, or a training checkpoint (.pt)."""
+    from .model import NeuralProgrammer
+
+    if path and Path(path).is_file():
+        from .runner import load_model
+
+        return load_model(path)[0]
+    return NeuralProgrammer.from_pretrained(path)
+
+
+def _ask(args) -> None:
+    table = _table(args.table, args.encoding)
+    question = _question(args.question)
+    result = _model(args.model).ask(table, question, min_confidence=args.min_confidence)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    elif result.abstained:
+        print(f"no answer: the model's confidence {result.confidence:.2f} is below --min-confidence {args.min_confidence}")
+        print(f"its best guess was: {result.program}")
+    else:
+        print(result)
+
+
 def _explain(args) -> None:
     from .explain import explain_text
+
+    model = _model(args.model)
+    table = _table(args.table, args.encoding)
+    question = _question(args.question)
+    print(explain_text(model, table, question, top=args.top))
+    if args.plot:
+        from .plot import plot_explanation
+
+        plot_explanation(model, table, question, args.plot)
+        print(f"plot: {args.plot}")
+
+
+def _export(args) -> None:
+    from .checkpoint import load_checkpoint
     from .runner import load_model
 
     model, _ = load_model(args.checkpoint)
-    table = _table(args.table, args.encoding)
-    print(explain_text(model, table, _question(args.question), top=args.top))
+    metrics = json.loads(load_checkpoint(args.checkpoint).get("metrics", "{}"))
+    folder = model.save_pretrained(args.out, metrics)
+    print(f"wrote {folder}")
 
 
 def _train(args) -> None:
@@ -84,6 +123,22 @@ def _eval(args) -> None:
     print(json.dumps({"split": args.split, "accuracy": round(result["accuracy"], 4), "correct": result["correct"], "total": result["total"]}))
 
 
+def _oracle(args) -> None:
+    from .data import load_samples
+    from .ops import BUILTINS
+    from .oracle import coverage_report
+    from .program import render
+
+    registry = BUILTINS.subset(args.ops.split(",")) if args.ops else BUILTINS
+    samples = load_samples(args.data, args.split, limit=args.limit, progress=not args.quiet)
+    report = coverage_report(registry, samples, args.steps, args.max_states, progress=not args.quiet)
+    programs = report.pop("programs")
+    if args.programs:
+        lines = [f"{s.id}\t{render(programs[s.id])}" for s in samples if s.id in programs]
+        Path(args.programs).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(json.dumps({"split": args.split, "steps": args.steps, **report}))
+
+
 def _synth(args) -> None:
     from .synth import SynthConfig, generate, test_config, write_dataset
 
@@ -107,13 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--encoding", default="utf-8")
     run.set_defaults(handler=_run)
 
-    explain = commands.add_parser("explain", help="show a trained model's per-step choices, program and answer")
-    explain.add_argument("checkpoint")
+    ask = commands.add_parser("ask", help="answer a question about a CSV table (bundled model unless --model)")
+    ask.add_argument("table")
+    ask.add_argument("question")
+    ask.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
+    ask.add_argument("--json", action="store_true", help="one JSON object: answer, coordinates, cells, aggregator, value, program, confidence, steps")
+    ask.add_argument("--min-confidence", type=float, default=0.0, help="abstain when the program's probability is lower")
+    ask.add_argument("--encoding", default="utf-8")
+    ask.set_defaults(handler=_ask)
+
+    explain = commands.add_parser("explain", help="show the model's per-step choices, program and answer")
     explain.add_argument("table")
     explain.add_argument("question")
+    explain.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
     explain.add_argument("--top", type=int, default=3)
+    explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
     explain.add_argument("--encoding", default="utf-8")
     explain.set_defaults(handler=_explain)
+
+    export = commands.add_parser("export", help="write a training checkpoint as a model folder (safetensors + JSON)")
+    export.add_argument("checkpoint")
+    export.add_argument("out")
+    export.set_defaults(handler=_export)
 
     train = commands.add_parser("train", help="train a model on WikiTableQuestions-layout data")
     train.add_argument("--config", help="JSON file with a TrainConfig")
@@ -132,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quiet", action="store_true")
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
+
+    oracle = commands.add_parser("oracle", help="share of questions some program of T steps answers correctly")
+    oracle.add_argument("--data", required=True)
+    oracle.add_argument("--split", required=True)
+    oracle.add_argument("--steps", type=int, default=4, help="program length T (the model's steps)")
+    oracle.add_argument("--ops", help="comma-separated op names (default: every registered op)")
+    oracle.add_argument("--limit", type=int, help="only the first this-many questions")
+    oracle.add_argument("--max-states", type=int, default=20000, help="distinct machine states kept per step")
+    oracle.add_argument("--programs", help="write id<TAB>program lines for the covered questions here")
+    oracle.add_argument("--quiet", action="store_true")
+    oracle.set_defaults(handler=_oracle)
 
     synth = commands.add_parser("synth", help="generate the Neural Programmer synthetic task")
     synth.add_argument("--out", required=True)

@@ -58,8 +58,8 @@ class NeuralProgrammer(nn.Module):
         self.memory = {key: [tuple(tuple(part) for part in program) for program in value] for key, value in json.loads(state["memory"]).items()}
 
     @torch.no_grad()
-    def predict(self, batch: Batch) -> list[Prediction]:
-        """Decode each question's argmax program and run it exactly on its table."""
+    def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:
+        """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked)."""
         was_training = self.training
         self.eval()
         choices = self.controller(batch)
@@ -74,9 +74,35 @@ class NeuralProgrammer(nn.Module):
                 predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b]))
             except Exception as error:  # a decoded program always type-checks; keep the batch going regardless
                 predictions.append(Prediction(program, None, [], 0.0, error=str(error)))
-        return predictions
+        return (choices, predictions) if with_choices else predictions
 
     def confidence(self, choices: Choices) -> torch.Tensor:
         """Probability of the argmax program: product over steps of the chosen op, and of its column and constant if it uses them."""
         chosen = [index.unsqueeze(1) for index in choices.chosen()]  # three (B, 1, T)
         return choices.log_prob(self.registry, *chosen).sum(2).squeeze(1).exp()  # (B,)
+
+    # -- the user-facing API --------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, path=None, registry: Registry | None = None) -> NeuralProgrammer:
+        """A saved model folder, or without ``path`` the model bundled with neuprog.
+
+        >>> model = NeuralProgrammer.from_pretrained()
+        >>> model.ask("examples/cities.csv", "how many cities are there?").value
+        8.0
+        """
+        from .pretrained import from_pretrained
+
+        return from_pretrained(path, registry)
+
+    def save_pretrained(self, path, metrics: dict | None = None):
+        """Write this model to the folder ``path`` (safetensors weights and a JSON description)."""
+        from .pretrained import save_pretrained
+
+        return save_pretrained(self, path, metrics)
+
+    def ask(self, table, questions, min_confidence: float = 0.0):
+        """Answer a question (or a list of them) about a CSV path, a Table or a DataFrame; see `neuprog.ask.AskResult`."""
+        from .ask import ask
+
+        return ask(self, table, questions, min_confidence)

@@ -15,6 +15,7 @@ from .errors import CheckpointError
 from .evaluate import evaluate
 from .model import NeuralProgrammer
 from .ops import BUILTINS
+from .pretrained import registry_for
 from .registry import Registry
 from .train import fit, seed_everything
 
@@ -50,12 +51,7 @@ def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralP
         ops = list(state["ops"])
     except (KeyError, TypeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
-    missing = [name for name in ops if name not in registry]
-    if missing:
-        raise CheckpointError(f"{path}: trained with ops this registry lacks: {', '.join(missing[:5])}")
-    registry = registry.subset(ops)
-    if registry.names != ops:
-        raise CheckpointError(f"{path}: its ops are in a different order than this registry's")
+    registry = registry_for(registry, ops, path)
     model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
     try:
         model.load_state_dict(state["weights"])

@@ -56,13 +56,13 @@ def test_five_thousand_columns_are_read(tmp_path):
 
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_refused(checkpoint, cities, capsys, question):
-    assert main(["explain", str(checkpoint), str(cities), question]) == 3
+    assert main(["explain", str(cities), question, "--model", str(checkpoint)]) == 3
     assert "question is empty" in one_error_line(capsys)
 
 
 @pytest.mark.parametrize("question", ["how many " * 1200, "人口が最も多い都市はどれですか", "Сколько городов?", "كم عدد المدن"])
 def test_long_or_foreign_question_gets_an_answer_not_a_crash(checkpoint, cities, capsys, question):
-    assert main(["explain", str(checkpoint), str(cities), question]) == 0
+    assert main(["explain", str(cities), question, "--model", str(checkpoint)]) == 0
     assert "program:" in capsys.readouterr().out
 
 

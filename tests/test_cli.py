@@ -60,5 +60,5 @@ def test_missing_table_exits_with_data_error_and_no_traceback(tmp_path):
 def test_unreadable_checkpoint_is_refused_with_exit_code(tmp_path, cities):
     broken = tmp_path / "model.pt"
     broken.write_bytes(b"not a checkpoint")
-    result = run("explain", str(broken), str(cities), "how many cities?")
+    result = run("explain", str(cities), "how many cities?", "--model", str(broken))
     assert result.returncode == 7 and "Traceback" not in result.stderr

@@ -1,0 +1,143 @@
+"""Asking questions: the bundled model, the Python API, model folders, JSON output, abstention and plots."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neuprog.ask import AskResult, as_table
+from neuprog.cli import main
+from neuprog.errors import CheckpointError
+from neuprog.interpret import interpret
+from neuprog.model import NeuralProgrammer
+from neuprog.parse import parse
+from neuprog.pretrained import BUNDLED
+from neuprog.table import Table
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+CITIES = EXAMPLES / "cities.csv"
+HF_KEYS = {"answer", "coordinates", "cells", "aggregator"}
+
+
+@pytest.fixture(scope="module")
+def model() -> NeuralProgrammer:
+    return NeuralProgrammer.from_pretrained()
+
+
+def test_bundled_model_fits_the_size_budget():
+    size = sum(path.stat().st_size for path in BUNDLED.iterdir())
+    assert size <= 25 * 2**20
+    assert (BUNDLED / "MODEL_CARD.md").is_file()
+
+
+def test_ask_returns_an_answer_its_program_reproduces(model):
+    result = model.ask(CITIES, "how many cities are in norway?")
+    assert isinstance(result, AskResult) and result.error is None
+    table = Table.from_csv(CITIES)
+    exact = interpret(parse(result.program), table)
+    if isinstance(result.value, float):
+        assert math.isclose(result.value, float(exact))
+    else:
+        assert result.value == [table.rows[r][c] for r, c in exact.coordinates] == result.cells
+    assert 0.0 < result.confidence <= 1.0
+    assert len(result.steps) == model.config.steps
+
+
+def test_ask_takes_a_list_of_questions_in_one_call(model):
+    questions = ["how many cities are there?", "which city has the largest population?", "what is the area of oslo?"]
+    results = model.ask(CITIES, questions)
+    assert [r.question for r in results] == questions
+    for batched, alone in zip(results, (model.ask(CITIES, q) for q in questions)):
+        assert (batched.answer, batched.program) == (alone.answer, alone.program)
+        assert batched.confidence == pytest.approx(alone.confidence, abs=1e-5)  # padding moves the last bits
+
+
+def test_ask_accepts_a_dataframe_as_users_have_them(model):
+    frame = pd.DataFrame(
+        [["Oslo", 709037, np.nan], ["Bergen", 291940, 465.0], ["Oslo", None, 1.5]],
+        columns=["City", "Population", "City"],
+        index=[10, 20, 30],
+    ).astype({"Population": "Int64"})
+    frame["Country"] = pd.Series(["Norway", "Norway", pd.NA], index=frame.index, dtype="string")
+    result = model.ask(frame, "how many cities are in norway?")
+    assert result.error is None and result.program
+    assert as_table(frame).shape == (3, 4)
+
+
+def test_ask_accepts_a_table_and_refuses_other_things(model):
+    table = Table.from_csv(CITIES)
+    assert model.ask(table, "how many cities are there?").to_dict() == model.ask(CITIES, "how many cities are there?").to_dict()
+    with pytest.raises(TypeError, match="CSV path"):
+        model.ask(42, "how many?")
+
+
+def test_min_confidence_makes_ask_abstain(model):
+    result = model.ask(CITIES, "how many cities are there?", min_confidence=1.01)
+    assert result.abstained and result.answer is None and result.value is None and result.program
+
+
+def test_save_pretrained_round_trips(model, tmp_path):
+    folder = model.save_pretrained(tmp_path / "copy")
+    again = NeuralProgrammer.from_pretrained(folder)
+    question = "which city has the largest population?"
+    assert again.ask(CITIES, question).to_dict() == model.ask(CITIES, question).to_dict()
+    assert not list(folder.glob(".*")), "no temporary files left behind"
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda f: (f / "config.json").unlink(), "not a model folder"),
+        (lambda f: (f / "config.json").write_text("{not json"), "not valid JSON"),
+        (lambda f: (f / "model.safetensors").write_bytes((f / "model.safetensors").read_bytes()[:1000]), "truncated or corrupted"),
+        (lambda f: (f / "config.json").write_text(json.dumps({"format": "neuprog-model", "version": 99})), "version 99"),
+    ],
+)
+def test_broken_model_folders_are_refused_with_the_reason(model, tmp_path, breakage, message):
+    folder = model.save_pretrained(tmp_path / "broken")
+    breakage(folder)
+    with pytest.raises(CheckpointError, match=message):
+        NeuralProgrammer.from_pretrained(folder)
+    assert main(["ask", str(CITIES), "how many cities?", "--model", str(folder)]) == 7
+
+
+def test_cli_ask_prints_answer_program_and_confidence(capsys):
+    assert main(["ask", str(CITIES), "how many cities are there?"]) == 0
+    out = capsys.readouterr().out
+    assert "program: s1 = " in out and "confidence: " in out
+
+
+def test_cli_ask_json_has_the_pipeline_keys_and_ours(capsys):
+    assert main(["ask", str(CITIES), "which city has the largest population?", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert HF_KEYS | {"value", "program", "confidence", "steps"} <= set(result)
+    assert all(set(step) == {"ops", "columns", "constants"} for step in result["steps"])
+
+
+def test_cli_ask_abstains_below_min_confidence(capsys):
+    assert main(["ask", str(CITIES), "how many cities are there?", "--min-confidence", "1.01"]) == 0
+    assert capsys.readouterr().out.startswith("no answer: the model's confidence")
+
+
+def test_cli_explain_plots_the_attention(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "explain.png"
+    assert main(["explain", str(CITIES), "how many cities are in norway?", "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "program:" in capsys.readouterr().out
+
+
+def test_cli_explain_plot_to_an_unwritable_place_is_one_error_line(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = subprocess.run(
+        [sys.executable, "-m", "neuprog", "explain", str(CITIES), "how many cities?", "--plot", str(tmp_path / "missing" / "x.png")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "cannot write the plot" in result.stderr
