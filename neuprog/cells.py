@@ -214,6 +214,8 @@ def _number_from_words(text: str) -> ParsedCell:
 def _make_date(year: str | None, month: int, day: str | None) -> Date | None:
     year_value = int(year) if year else None
     day_value = int(day) if day else None
+    if year_value == 0:  # there is no year 0; "0000-01-01" is a placeholder, not a date
+        return None
     try:  # a leap year stands in for an unknown one, so that "February 29" is allowed
         _calendar_date(year_value or 2000, month, day_value or 1)
     except ValueError:

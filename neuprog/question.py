@@ -101,7 +101,7 @@ def _dates(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
 
 def _cell_index(table: Table) -> str:
     """All distinct normalised cells in one string, so a phrase lookup is one substring search."""
-    distinct = {cell for row in table.normalized for cell in row if cell}
+    distinct = {text for texts in table.texts for text in texts}
     return " \n " + " \n ".join(distinct) + " \n "
 
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .cells import parse_cell
+from .columns import parse_column
 from .errors import DataError
 from .text import contains_phrase, normalize
 from .values import Constant
@@ -53,8 +53,8 @@ class Table:
     numbers: np.ndarray = field(init=False, repr=False)  # (R, C) float64, NaN where no number
     dates: np.ndarray = field(init=False, repr=False)  # (R, C) day numbers, NaN where no date
     years: np.ndarray = field(init=False, repr=False)  # (R, C) year of a date cell, NaN otherwise
-    normalized: list[list[str]] = field(init=False, repr=False)
-    value_ids: np.ndarray = field(init=False, repr=False)  # (R, C) id of the cell text in its column, -1 if empty
+    value_ids: np.ndarray = field(init=False, repr=False)  # (R, C) index into texts[c] of the cell's normalised text, -1 if empty
+    texts: list[list[str]] = field(init=False, repr=False)  # per column, its distinct non-empty normalised texts
 
     def __post_init__(self) -> None:
         self.header = unique_names(self.header)
@@ -62,28 +62,13 @@ class Table:
         for index, row in enumerate(self.rows):
             if len(row) != width:
                 raise DataError(f"{self.name}: row {index + 1} has {len(row)} cells, the header has {width}")
-        shape = (len(self.rows), width)
         self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
-        self.numbers = np.full(shape, math.nan)
-        self.dates = np.full(shape, math.nan)
-        self.years = np.full(shape, math.nan)
-        self.value_ids = np.full(shape, -1, dtype=np.int64)
-        self.normalized = [[normalize(cell) for cell in row] for row in self.rows]
-        ids: list[dict[str, int]] = [{} for _ in range(width)]
-        for r, row in enumerate(self.rows):
-            for c, text in enumerate(row):
-                parsed = parse_cell(text)
-                if parsed.number is not None and math.isfinite(parsed.number):
-                    self.numbers[r, c] = parsed.number
-                if parsed.date is not None:
-                    key = parsed.date.key()
-                    if key is not None:
-                        self.dates[r, c] = key
-                    if parsed.date.year is not None:
-                        self.years[r, c] = parsed.date.year
-                norm = self.normalized[r][c]
-                if norm:
-                    self.value_ids[r, c] = ids[c].setdefault(norm, len(ids[c]))
+        R = len(self.rows)
+        columns = [parse_column(cells) for cells in zip(*self.rows)] if R else [parse_column([]) for _ in range(width)]
+        stack = lambda name, dtype: np.stack([getattr(c, name) for c in columns], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
+        self.numbers, self.dates, self.years = stack("numbers", float), stack("dates", float), stack("years", float)
+        self.value_ids = stack("value_ids", np.int64)
+        self.texts = [c.texts for c in columns]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -124,7 +109,7 @@ class Table:
         if constant.kind != "text":
             return self.equals(constant)
         phrase = normalize(constant.text)
-        return np.array([[contains_phrase(cell, phrase) for cell in row] for row in self.normalized], dtype=bool).reshape(self.shape)
+        return self._per_text(lambda text: contains_phrase(text, phrase))
 
     def equals(self, constant: Constant) -> np.ndarray:
         """(R, C) bool: cells equal to the constant, as numbers, dates or normalised text."""
@@ -132,7 +117,15 @@ class Table:
         if constant.kind != "text":
             return valid & (keys == constant.key)
         phrase = normalize(constant.text)
-        return np.array([[cell == phrase for cell in row] for row in self.normalized], dtype=bool).reshape(self.shape)
+        return self._per_text(lambda text: text == phrase)
+
+    def _per_text(self, test) -> np.ndarray:
+        """(R, C) bool: ``test`` of each cell's normalised text, run once per distinct text (empty cells: False)."""
+        result = np.zeros(self.shape, dtype=bool)
+        for c, texts in enumerate(self.texts):
+            verdicts = np.array([test(text) for text in texts] + [False], dtype=bool)  # index -1 is the empty cell
+            result[:, c] = verdicts[self.value_ids[:, c]]
+        return result
 
     # -- construction -------------------------------------------------------------------------
 

@@ -7,9 +7,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neuprog.errors import DataError
+from neuprog.cells import parse_cell
+from neuprog.columns import parse_column
 from neuprog.table import Table
+from neuprog.text import normalize
 
 
 def write(tmp_path, content: bytes | str, name: str = "t.csv"):
@@ -83,3 +88,38 @@ def test_phrase_matches_whole_words_only():
 
     table = Table.from_rows(["Name"], [["Lee P. Brown"], ["Brownsville"]])
     assert table.phrase_matches(Constant("brown"))[:, 0].tolist() == [True, False]
+
+
+def _reference_column(cells):
+    """Every cell through parse_cell and normalize one by one: what parse_column must equal."""
+    numbers, dates, years, texts = [], [], [], []
+    for text in cells:
+        cell = parse_cell(text)
+        numbers.append(cell.number if cell.number is not None and math.isfinite(cell.number) else math.nan)
+        known = cell.date is not None and cell.date.year is not None
+        dates.append(cell.date.key() if known else math.nan)
+        years.append(cell.date.year if known else math.nan)
+        texts.append(normalize(text))
+    return numbers, dates, years, texts
+
+
+CELL_FORMS = st.one_of(
+    st.integers(-10**7, 10**7).map(str),
+    st.integers(0, 10**9).map(lambda n: f"{n:,}"),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
+    st.integers(900, 2200).map(str),
+    st.dates().map(lambda d: d.isoformat()),
+    st.sampled_from(["2004-02-30", "0000-01-01", "1" * 400, "١٢", " 12 ", "12.", "-0", "May 5, 2004", "W 2-1", "", "Oslo", "3rd", "12%"]),
+    st.text(alphabet="0123456789-,. abcé%$", max_size=8),
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(CELL_FORMS, min_size=1, max_size=30))
+def test_parse_column_equals_parsing_every_cell(cells):
+    column = parse_column(cells)
+    numbers, dates, years, texts = _reference_column(cells)
+    np.testing.assert_array_equal(column.numbers, np.array(numbers))
+    np.testing.assert_array_equal(column.dates, np.array(dates))
+    np.testing.assert_array_equal(column.years, np.array(years))
+    assert [column.texts[i] if i >= 0 else "" for i in column.value_ids] == texts
