@@ -42,7 +42,8 @@ def parse_column(cells: Sequence[str]) -> ParsedColumn:
     numbers, dates, years = np.full(U, math.nan), np.full(U, math.nan), np.full(U, math.nan)
     texts = np.empty(U, dtype=object)
     strings = pd.Series(np.asarray(distinct, dtype=object), dtype=object)
-    plain = np.array(strings.str.fullmatch(_PLAIN_NUMBER), dtype=bool)
+    short = np.array(strings.str.len() <= 18, dtype=bool)  # longer digit runs overflow the vectorised path
+    plain = np.array(strings.str.fullmatch(_PLAIN_NUMBER), dtype=bool) & short
     iso = np.array(strings.str.fullmatch(_ISO_DATE), dtype=bool)
     if plain.any():
         digits = strings[plain]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "neuprog"
 MODULE_LIMIT = 400
-PACKAGE_LIMIT = 5000
+PACKAGE_LIMIT = 6000  # raised from 5,000 when ask, plots, oracle and model folders arrived
 
 
 def test_every_module_opens_with_a_one_line_docstring_and_stays_small():
