@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
@@ -14,8 +15,11 @@ from .cells import parse_cell
 from .text import normalize
 
 # Cells that `parse_cell` reads as exactly their digits; a test holds the two paths equal.
-_PLAIN_NUMBER = r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_FAST = re.compile(
+    r"(?P<money>\$)?(?P<number>-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)(?P<percent>%)?"
+    r"|(?P<iso>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+)
+_YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 _ORDINAL_OF_EPOCH = date(1970, 1, 1).toordinal()
 
 
@@ -41,28 +45,36 @@ def parse_column(cells: Sequence[str]) -> ParsedColumn:
     U = len(distinct)
     numbers, dates, years = np.full(U, math.nan), np.full(U, math.nan), np.full(U, math.nan)
     texts = np.empty(U, dtype=object)
-    strings = pd.Series(np.asarray(distinct, dtype=object), dtype=object)
-    short = np.array(strings.str.len() <= 18, dtype=bool)  # longer digit runs overflow the vectorised path
-    plain = np.array(strings.str.fullmatch(_PLAIN_NUMBER), dtype=bool) & short
-    iso = np.array(strings.str.fullmatch(_ISO_DATE), dtype=bool)
-    if plain.any():
-        digits = strings[plain]
-        numbers[plain] = pd.to_numeric(digits.str.replace(",", "", regex=False)).to_numpy(dtype=float)
-        texts[plain] = digits.to_numpy()
-        year = plain.copy()
-        year[plain] = digits.str.fullmatch(r"1[0-9]{3}|20[0-9]{2}").to_numpy(dtype=bool)
-        years[year] = numbers[year]
-        dates[year] = [date(int(y), 1, 1).toordinal() for y in numbers[year]]
-    if iso.any():
-        parsed = pd.to_datetime(strings[iso], format="%Y-%m-%d", errors="coerce")
+    strings = list(distinct)
+    fast_numbers, fast_years, fast_dates, general = [], [], [], []
+    for u, text in enumerate(strings):
+        match = _FAST.fullmatch(text) if len(text) <= 18 else None  # longer digit runs: general path
+        if match is None or (match["money"] and match["percent"]):
+            general.append(u)
+        elif match["number"]:
+            bare = match["number"]
+            fast_numbers.append((u, bare))
+            if not (match["money"] or match["percent"]) and _YEAR.fullmatch(bare):
+                fast_years.append(u)
+        else:
+            fast_dates.append(u)
+    if fast_numbers:  # "$1,234" and "12.5%" read as their bare number, never as a year
+        index, bare = zip(*fast_numbers)
+        numbers[list(index)] = [float(b.replace(",", "")) for b in bare]
+        texts[list(index)] = bare
+    if fast_years:
+        years[fast_years] = numbers[fast_years]
+        dates[fast_years] = [date(int(y), 1, 1).toordinal() for y in numbers[fast_years]]
+    if fast_dates:
+        parsed = pd.to_datetime(pd.Series([strings[u] for u in fast_dates], dtype=object), format="%Y-%m-%d", errors="coerce")
         ok = np.array(parsed.notna() & (parsed.dt.year >= 1), dtype=bool)  # "2004-02-30", "0000-01-01": general path
-        good = parsed[ok]
-        iso[np.flatnonzero(iso)[~ok]] = False
-        dates[iso] = (good.to_numpy().astype("datetime64[D]").astype(np.int64) + _ORDINAL_OF_EPOCH).astype(float)
-        years[iso] = good.dt.year.to_numpy(dtype=float)
-        texts[iso] = [normalize(s) for s in strings[iso]]
-    for u in np.flatnonzero(~(plain | iso)):
-        text = strings.iat[u]
+        good, index = parsed[ok], np.array(fast_dates)[ok]
+        general.extend(np.array(fast_dates)[~ok].tolist())
+        dates[index] = (good.to_numpy().astype("datetime64[D]").astype(np.int64) + _ORDINAL_OF_EPOCH).astype(float)
+        years[index] = good.dt.year.to_numpy(dtype=float)
+        texts[index] = [strings[u].replace("-", " ") for u in index]  # what normalize makes of them
+    for u in general:
+        text = strings[u]
         cell = parse_cell(text)
         if cell.number is not None and math.isfinite(cell.number):
             numbers[u] = cell.number

@@ -13,7 +13,7 @@ import numpy as np
 
 from .columns import parse_column
 from .errors import DataError
-from .text import contains_phrase, normalize
+from .text import normalize
 from .values import Constant
 
 _YEARS = (1000.0, 2100.0)
@@ -63,6 +63,9 @@ class Table:
             if len(row) != width:
                 raise DataError(f"{self.name}: row {index + 1} has {len(row)} cells, the header has {width}")
         self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._hits: dict[tuple[str, str], np.ndarray] = {}
+        self._indexes: dict[int, dict[str, int]] = {}
+        self._joined: dict[int, tuple[str, np.ndarray]] = {}
         R = len(self.rows)
         columns = [parse_column(cells) for cells in zip(*self.rows)] if R else [parse_column([]) for _ in range(width)]
         stack = lambda name, dtype: np.stack([getattr(c, name) for c in columns], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
@@ -108,24 +111,54 @@ class Table:
         """(R, C) bool: cells that contain a phrase as a run of whole words, or hold a number or date constant's value."""
         if constant.kind != "text":
             return self.equals(constant)
-        phrase = normalize(constant.text)
-        return self._per_text(lambda text: contains_phrase(text, phrase))
+        return self._text_hits("contains", normalize(constant.text))
 
     def equals(self, constant: Constant) -> np.ndarray:
         """(R, C) bool: cells equal to the constant, as numbers, dates or normalised text."""
         keys, valid = self.comparison_keys(constant)
         if constant.kind != "text":
             return valid & (keys == constant.key)
-        phrase = normalize(constant.text)
-        return self._per_text(lambda text: text == phrase)
+        return self._text_hits("equals", normalize(constant.text))
 
-    def _per_text(self, test) -> np.ndarray:
-        """(R, C) bool: ``test`` of each cell's normalised text, run once per distinct text (empty cells: False)."""
-        result = np.zeros(self.shape, dtype=bool)
-        for c, texts in enumerate(self.texts):
-            verdicts = np.array([test(text) for text in texts] + [False], dtype=bool)  # index -1 is the empty cell
-            result[:, c] = verdicts[self.value_ids[:, c]]
-        return result
+    def _text_hits(self, test: str, phrase: str) -> np.ndarray:
+        """(R, C) bool: cells whose normalised text equals or contains ``phrase``, from per-column indexes.
+
+        Each column's distinct texts are searched once (a dict for equality, one
+        substring scan of their concatenation for containment), so the cost grows with
+        the distinct texts, not the rows; results are kept per phrase.
+        """
+        if (test, phrase) not in self._hits:
+            result = np.zeros(self.shape, dtype=bool)
+            if phrase:
+                for c, texts in enumerate(self.texts):
+                    found = np.zeros(len(texts) + 1, dtype=bool)  # the extra last entry is the empty cell (id -1)
+                    if test == "equals":
+                        index = self._index(c)
+                        if phrase in index:
+                            found[index[phrase]] = True
+                    else:
+                        found[self._containing(c, phrase)] = True
+                    result[:, c] = found[self.value_ids[:, c]]
+            self._hits[(test, phrase)] = result
+        return self._hits[(test, phrase)].copy()
+
+    def _index(self, c: int) -> dict[str, int]:
+        if c not in self._indexes:
+            self._indexes[c] = {text: i for i, text in enumerate(self.texts[c])}
+        return self._indexes[c]
+
+    def _containing(self, c: int, phrase: str) -> list[int]:
+        """Ids of column ``c``'s texts holding ``phrase`` as whole words: one scan of " t0 \n t1 \n ... "."""
+        if c not in self._joined:
+            texts = self.texts[c]
+            starts = np.cumsum([0] + [len(t) + 3 for t in texts])
+            self._joined[c] = (" " + " \n ".join(texts) + " ", starts)
+        joined, starts = self._joined[c]
+        needle, hits, at = f" {phrase} ", set(), joined.find(f" {phrase} ")
+        while at >= 0:
+            hits.add(int(np.searchsorted(starts, at, side="right")) - 1)
+            at = joined.find(needle, at + 1)
+        return sorted(hits)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -166,7 +199,7 @@ class Table:
             io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False
         )
         try:
-            records = [row for row in reader if row and any(cell.strip() for cell in row)]
+            records = [row for row in reader if row and "".join(row).strip()]
         except csv.Error as error:
             raise DataError(f"{path}: not a readable CSV ({error})") from None
         if not records:
@@ -177,7 +210,7 @@ class Table:
         for index, row in enumerate(body, start=2):
             if len(row) != len(header):
                 raise DataError(f"{path}: record {index} has {len(row)} fields, the header has {len(header)} (ragged rows)")
-        return cls.from_rows(header, body, name=str(path))
+        return cls(header, body, name=str(path))  # csv gives str cells already
 
 
 def _read_text(path: Path, encoding: str) -> str:

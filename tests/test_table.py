@@ -14,7 +14,8 @@ from neuprog.errors import DataError
 from neuprog.cells import parse_cell
 from neuprog.columns import parse_column
 from neuprog.table import Table
-from neuprog.text import normalize
+from neuprog.text import contains_phrase, normalize
+from neuprog.values import Constant
 
 
 def write(tmp_path, content: bytes | str, name: str = "t.csv"):
@@ -106,10 +107,12 @@ def _reference_column(cells):
 CELL_FORMS = st.one_of(
     st.integers(-10**7, 10**7).map(str),
     st.integers(0, 10**9).map(lambda n: f"{n:,}"),
+    st.integers(-10**6, 10**6).map(lambda n: f"${n:,}"),
+    st.floats(-1e3, 1e3, allow_nan=False).map(lambda x: f"{x:.1f}%"),
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
     st.integers(900, 2200).map(str),
     st.dates().map(lambda d: d.isoformat()),
-    st.sampled_from(["2004-02-30", "0000-01-01", "1" * 400, "١٢", " 12 ", "12.", "-0", "May 5, 2004", "W 2-1", "", "Oslo", "3rd", "12%"]),
+    st.sampled_from(["2004-02-30", "0000-01-01", "1" * 400, "١٢", " 12 ", "12.", "-0", "May 5, 2004", "W 2-1", "", "Oslo", "3rd", "12%", "$2004", "2004%", "$1.", "-$5", "$5%"]),
     st.text(alphabet="0123456789-,. abcé%$", max_size=8),
 )
 
@@ -123,3 +126,16 @@ def test_parse_column_equals_parsing_every_cell(cells):
     np.testing.assert_array_equal(column.dates, np.array(dates))
     np.testing.assert_array_equal(column.years, np.array(years))
     assert [column.texts[i] if i >= 0 else "" for i in column.value_ids] == texts
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    st.lists(st.lists(st.sampled_from(["Oslo", "oslo city", "new oslo", "", "Bergen", "2004", "los", "o", "Oslo-Bergen"]), min_size=2, max_size=2), min_size=1, max_size=8),
+    st.sampled_from(["oslo", "los", "o", "bergen", "oslo bergen", "2004", "city"]),
+)
+def test_text_matches_from_column_indexes_equal_cell_by_cell_checks(rows, phrase):
+    table = Table.from_rows(["A", "B"], rows)
+    constant = Constant(phrase)
+    cell_by_cell = lambda test: np.array([[test(normalize(cell)) for cell in row] for row in rows], dtype=bool)  # noqa: E731
+    np.testing.assert_array_equal(table.phrase_matches(constant), cell_by_cell(lambda text: contains_phrase(text, phrase)))
+    np.testing.assert_array_equal(table.equals(constant), cell_by_cell(lambda text: bool(text) and text == phrase))
