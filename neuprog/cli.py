@@ -121,6 +121,10 @@ def _eval(args) -> None:
         lines = [format_prediction_line(s.id, p.texts) for s, p in zip(samples, result["predictions"])]
         Path(args.predictions).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(json.dumps({"split": args.split, "accuracy": round(result["accuracy"], 4), "correct": result["correct"], "total": result["total"]}))
+    if args.report:
+        from .evaluate import breakdown, markdown
+
+        print(markdown(breakdown(samples, result)))
 
 
 def _oracle(args) -> None:
@@ -200,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", help="write id<TAB>values lines here")
     evaluate.add_argument("--batch-size", type=int, default=128)
     evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument("--report", action="store_true", help="also print accuracy by answer type, question kind and confidence")
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
 
