@@ -141,3 +141,26 @@ def test_cli_explain_plot_to_an_unwritable_place_is_one_error_line(tmp_path):
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and "cannot write the plot" in result.stderr
+
+
+def test_bundled_model_still_answers_the_example_questions_it_got_right(model):
+    sys.path.insert(0, str(EXAMPLES))
+    from ask_examples import predicted_values
+
+    from neuprog.canon import canonical_forms
+    from neuprog.scoring import answer_is_correct
+
+    rows = [line.split("\t") for line in (EXAMPLES / "tables" / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    kept = [(table, question, answer) for table, question, answer, right in rows if right == "yes"]
+    assert len(kept) >= 20
+    for table, question, answer in kept:
+        gold = answer.split("|")
+        result = model.ask(EXAMPLES / "tables" / table, question)
+        assert answer_is_correct(predicted_values(result), gold, canonical_forms(gold)), (table, question, result.answer)
+
+
+def test_custom_op_example_trains_a_model_that_uses_the_new_op():
+    result = subprocess.run([sys.executable, str(EXAMPLES / "custom_op.py")], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    accuracy = float(result.stdout.split("test accuracy ")[1].split("%")[0])
+    assert accuracy >= 90.0 and "SPREAD(" in result.stdout
