@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -242,3 +244,29 @@ def test_full_dev_split_has_2831_examples_whose_tables_all_read(full_data):
         assert len(rows) >= 2 and {len(row) for row in rows} == {len(rows[0])}, table_path
         tables += 1
     assert tables == 346
+
+
+def test_pipeline_trains_evaluates_exports_and_answers_on_the_shipped_sample(tmp_path, capsys):
+    from neuprog.cli import main
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "data": str(SAMPLE), "train_split": "sample-train", "dev_split": "sample-dev", "batch_size": 8, "epochs": 2,
+        "eval_every": 5, "seed": 0, "threads": 1,
+        "model": {"steps": 3, "hidden": 32, "embedding": 16, "search_samples": 4},
+    }))
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    predictions = tmp_path / "dev.tsv"
+    assert main(["eval", str(tmp_path / "run" / "last.pt"), "--data", str(SAMPLE), "--split", "sample-dev",
+                 "--predictions", str(predictions), "--report", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    scored = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    assert scored["total"] == 20 and "| by answer type |" in out
+    assert len(predictions.read_text().splitlines()) == 20  # every question, answered or not
+    assert main(["oracle", "--data", str(SAMPLE), "--split", "sample-dev", "--steps", "2", "--quiet"]) == 0
+    coverage = json.loads(capsys.readouterr().out)
+    assert 0 < coverage["covered"] <= coverage["questions"] == 20
+    assert main(["export", str(tmp_path / "run" / "last.pt"), str(tmp_path / "model")]) == 0
+    table = next((SAMPLE / "csv").rglob("*.csv"))
+    assert main(["ask", str(table), "how many rows are there?", "--model", str(tmp_path / "model"), "--json"]) == 0
+    assert "program" in json.loads(capsys.readouterr().out.splitlines()[-1])
