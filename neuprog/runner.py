@@ -39,7 +39,8 @@ def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = F
     model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight)
     batches = partial(collate, vocab=vocab)
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
-    return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress)
+    cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]  # noqa: E731
+    return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
 
 
 def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:

@@ -23,9 +23,25 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _order(count: int, seed: int, epoch: int) -> list[int]:
+def _order(count: int, seed: int, epoch: int, batch_size: int = 1, buckets: int = 0, sizes: Sequence[int] | None = None) -> list[int]:
+    """The epoch's item order; with ``buckets``, runs of ``buckets`` batches are grouped by size.
+
+    >>> sizes = [5, 1, 5, 1, 5, 1, 5, 1]
+    >>> order = _order(8, 0, 0, batch_size=2, buckets=4, sizes=sizes)
+    >>> sorted(order) == list(range(8)), all(len({sizes[i] for i in order[k : k + 2]}) == 1 for k in range(0, 8, 2))
+    (True, True)
+    """
     generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    return torch.randperm(count, generator=generator).tolist()
+    order = torch.randperm(count, generator=generator).tolist()
+    if not buckets or sizes is None:
+        return order
+    span = buckets * batch_size
+    batches = []
+    for start in range(0, count, span):
+        chunk = sorted(order[start : start + span], key=lambda i: sizes[i])
+        batches.extend(chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size))
+    shuffled = torch.randperm(len(batches), generator=generator).tolist()
+    return [i for b in shuffled for i in batches[b]]
 
 
 def learning_rate(config: TrainConfig, progress: float) -> float:
@@ -57,16 +73,18 @@ def fit(
     describe: dict | None = None,
     resume: bool = False,
     progress: bool = True,
+    size_of: Callable[[Any], int] | None = None,
 ) -> dict:
     """Train ``model`` (whose forward returns the loss last) on ``items``; returns the final metrics.
 
     Writes ``last.pt`` (everything needed to resume) and ``best.pt`` (best dev
     accuracy, or the last when there is no dev set) under ``out_dir``, each with
     ``describe`` merged in, and appends one JSON object per evaluation to
-    ``metrics.jsonl``.
+    ``metrics.jsonl``. ``size_of`` gives an item's size for ``config.size_buckets``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    sizes = [size_of(item) for item in items] if size_of and config.size_buckets else None
     for stale in out.glob(".*.pt.*"):  # half-written files of a run that was killed mid-save
         stale.unlink()
     describe = describe or {}
@@ -90,7 +108,7 @@ def fit(
     deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
-        order = _order(len(items), config.seed, epoch)
+        order = _order(len(items), config.seed, epoch, config.batch_size, config.size_buckets, sizes)
         chosen = order[offset * config.batch_size : (offset + 1) * config.batch_size]
         batch = make_batch([items[i] for i in chosen])
         for group in optimizer.param_groups:
