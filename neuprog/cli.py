@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def _train(args) -> None:
         overrides["data"] = args.data
     config = load_config(args.config, overrides) if args.config else parse_config(overrides, "command line")
     metrics = train_from_config(config, args.out, resume=args.resume, progress=not args.quiet)
-    print(json.dumps(metrics))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 reports
+        print(json.dumps(metrics))
 
 
 def _eval(args) -> None:

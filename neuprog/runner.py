@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = F
     """Read the data, build the vocabulary and model, and train; returns the final metrics."""
     if config.threads:
         torch.set_num_threads(config.threads)
+    join_process_group()
     seed_everything(config.seed)
     constants = config.model.max_constants
     train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
@@ -41,6 +43,12 @@ def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = F
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
     cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]  # noqa: E731
     return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+
+
+def join_process_group() -> None:
+    """Under torchrun (WORLD_SIZE > 1) join the gloo process group; training then runs DistributedDataParallel."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend="gloo")
 
 
 def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:

@@ -82,14 +82,18 @@ def fit(
     ``describe`` merged in, and appends one JSON object per evaluation to
     ``metrics.jsonl``. ``size_of`` gives an item's size for ``config.size_buckets``.
     """
+    world, rank = _world()
+    writer = rank == 0  # only rank 0 writes checkpoints and metrics
+    trainer = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sizes = [size_of(item) for item in items] if size_of and config.size_buckets else None
-    for stale in out.glob(".*.pt.*"):  # half-written files of a run that was killed mid-save
-        stale.unlink()
+    for stale in out.glob(".*.pt.*") if writer else ():  # half-written files of a run that was killed mid-save
+        stale.unlink(missing_ok=True)
     describe = describe or {}
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    steps_per_epoch = max(1, math.ceil(len(items) / config.batch_size))
+    per_step = config.batch_size * world  # each rank takes its share of one global batch
+    steps_per_epoch = max(1, math.ceil(len(items) / per_step))
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
     step, best, seen = 0, -1.0, 0
     if resume and (out / "last.pt").exists():
@@ -100,22 +104,26 @@ def fit(
         torch.set_rng_state(state["rng"])
         _metrics_log(out / "metrics.jsonl", step)
     else:
-        seed_everything(config.seed)
-        (out / "metrics.jsonl").unlink(missing_ok=True)
-    bar = tqdm(total=total, initial=step, disable=not progress, unit="step", dynamic_ncols=True)
+        seed_everything(config.seed + rank)
+        if writer:
+            (out / "metrics.jsonl").unlink(missing_ok=True)
+    bar = tqdm(total=total, initial=step, disable=not (progress and writer), unit="step", dynamic_ncols=True)
     started, start_seen, recent = time.perf_counter(), seen, []
     metrics: dict = {}
     deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
-        order = _order(len(items), config.seed, epoch, config.batch_size, config.size_buckets, sizes)
-        chosen = order[offset * config.batch_size : (offset + 1) * config.batch_size]
-        batch = make_batch([items[i] for i in chosen])
+        order = _order(len(items), config.seed, epoch, per_step, config.size_buckets, sizes)
+        chosen = order[offset * per_step : (offset + 1) * per_step]
+        mine = chosen[rank::world] or chosen[-1:]  # a short last batch still gives every rank something
+        batch = make_batch([items[i] for i in mine])
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step / total)
         model.train()
-        loss = model(batch)[-1]
+        loss = trainer(batch)[-1]
         optimizer.zero_grad(set_to_none=True)
+        if world > 1 and (loss is None or not loss.requires_grad):
+            loss = sum(p.sum() for p in model.parameters()) * 0.0  # every rank must join the gradient all-reduce
         if loss is not None and loss.requires_grad:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
@@ -124,9 +132,11 @@ def fit(
         step += 1
         seen += len(chosen)
         bar.update(1)
-        if time.perf_counter() > deadline:
+        if _any_rank(time.perf_counter() > deadline, world):
             total = step  # out of time: evaluate and checkpoint now, then stop
-        if step % config.eval_every == 0 or step == total:
+        if (step % config.eval_every == 0 or step == total) and not writer:
+            torch.distributed.barrier()  # wait while rank 0 evaluates and writes
+        elif step % config.eval_every == 0 or step == total:
             elapsed = time.perf_counter() - started
             metrics = {
                 "step": step,
@@ -155,5 +165,24 @@ def fit(
             with open(out / "metrics.jsonl", "a") as log:
                 log.write(json.dumps(metrics) + "\n")
             bar.set_postfix({k: metrics[k] for k in ("loss", "accuracy") if k in metrics})
+            if world > 1:
+                torch.distributed.barrier()
     bar.close()
     return metrics
+
+
+def _world() -> tuple[int, int]:
+    """(world size, rank) of the process group torchrun set up, or (1, 0) for a single process."""
+    distributed = torch.distributed
+    if distributed.is_available() and distributed.is_initialized():
+        return distributed.get_world_size(), distributed.get_rank()
+    return 1, 0
+
+
+def _any_rank(flag: bool, world: int) -> bool:
+    """Whether ``flag`` holds on any rank, so that all ranks stop at the same step."""
+    if world == 1:
+        return flag
+    value = torch.tensor(float(flag))
+    torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+    return bool(value.item())
