@@ -93,7 +93,7 @@ def _result(model, question: str, table: Table, prediction, steps: list[dict], m
         coordinates = [tuple(rc) for rc in prediction.answer.coordinates]
         cells = [table.rows[r][c] for r, c in coordinates]
         return AskResult(question, ", ".join(cells), cells, coordinates, cells, "NONE", program, prediction.confidence, steps)
-    coordinates = _read_cells(prediction.program, table, model.registry)
+    coordinates = _read_cells(prediction, table)
     cells = [table.rows[r][c] for r, c in coordinates]
     aggregator = op.name.upper()
     value = float(prediction.answer)
@@ -101,14 +101,11 @@ def _result(model, question: str, table: Table, prediction, steps: list[dict], m
     return AskResult(question, answer, value, coordinates, cells, aggregator, program, prediction.confidence, steps)
 
 
-def _read_cells(program, table: Table, registry) -> list[tuple[int, int]]:
+def _read_cells(prediction, table: Table) -> list[tuple[int, int]]:
     """The cells the last step aggregates: its selection's rows in its column (column 0 without one)."""
-    from .interpret import interpret
-
-    trace: list = []
-    interpret(program, table, registry, trace)
+    trace = prediction.trace
     rows, column = None, 0
-    for arg in program.steps[-1].args:
+    for arg in prediction.program.steps[-1].args:
         if isinstance(arg, AllRows):
             rows = np.ones(table.shape[0], dtype=bool)
         elif isinstance(arg, StepRef) and isinstance(trace[arg.index - 1], np.ndarray):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -28,6 +28,7 @@ class Prediction:
     texts: list[str]
     confidence: float
     error: str | None = None
+    trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
 
 
 class NeuralProgrammer(nn.Module):
@@ -70,8 +71,9 @@ class NeuralProgrammer(nn.Module):
         for b, sample in enumerate(batch.samples):
             program = decode(self.registry, ops[b], columns[b], constants[b], sample.table.header, sample.question.literals)
             try:
-                answer = interpret(program, sample.table, self.registry)
-                predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b]))
+                trace: list = []
+                answer = interpret(program, sample.table, self.registry, trace)
+                predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b], trace=trace))
             except Exception as error:  # a decoded program always type-checks; keep the batch going regardless
                 predictions.append(Prediction(program, None, [], 0.0, error=str(error)))
         return (choices, predictions) if with_choices else predictions

@@ -21,7 +21,6 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
     no column (or constant) has a zero column there.
     """
     from .data import collate, make_sample
-    from .interpret import interpret
 
     sample = make_sample("question", question, table, max_constants=model.config.max_constants)
     choices, [prediction] = model.predict(collate([sample], model.vocab), with_choices=True)
@@ -33,12 +32,9 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
     uses_constant = np.array([op.uses(Constant) for op in chosen_ops], dtype=float)  # (T,)
     R, C = table.shape
     K = len(sample.question.constants)
-    trace: list = []
     selected = np.zeros((R, ops.shape[0]))
-    if prediction.answer is not None:
-        interpret(prediction.program, table, model.registry, trace)
     current = np.ones(R, dtype=bool)
-    for t, result in enumerate(trace):
+    for t, result in enumerate(prediction.trace):
         if isinstance(result, np.ndarray):
             current = result
         selected[:, t] = current
