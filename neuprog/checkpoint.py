@@ -6,6 +6,8 @@ import os
 import pickle
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +19,35 @@ FORMAT = "neuprog-checkpoint"
 VERSION = 1
 
 
+@contextmanager
+def replacing(target: str | Path, mode: int | None = None) -> Iterator[Path]:
+    """A temporary path beside ``target``: renamed onto it when the block succeeds, removed when it fails.
+
+    So a crash never leaves half a file at ``target``. ``mode`` sets the permissions
+    first (the temporary file is private to its owner, as mkstemp makes it).
+    """
+    target = Path(target)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def save_atomic(payload: dict[str, Any], path: str | Path) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place, so a crash never leaves half a file."""
+    """Write a torch payload to ``path`` through `replacing`, flushed to disk before the rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(payload, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path) as temporary, open(temporary, "wb") as stream:
+        torch.save(payload, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def save_checkpoint(path: str | Path, **contents: Any) -> None:

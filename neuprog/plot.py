@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from .checkpoint import replacing
 from .errors import NeuprogError
 from .table import Table
 from .values import Column, Constant
@@ -84,12 +84,10 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
     figure.suptitle(f"{question}\n{render(prediction.program, model.registry)}\nanswer: {answer}   confidence: {prediction.confidence:.2f}", fontsize=9)
     figure.tight_layout()
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
     try:
-        figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
-        os.replace(temporary, path)
+        with replacing(path, mode=0o644) as temporary:
+            figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
     except (OSError, ValueError) as error:
-        temporary.unlink(missing_ok=True)
         raise NeuprogError(f"{path}: cannot write the plot ({str(error).splitlines()[0]})") from None
     finally:
         plt.close(figure)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from .checkpoint import replacing
 from .errors import CheckpointError
 
 WEIGHTS = "model.safetensors"
@@ -41,9 +41,9 @@ def save_pretrained(model, path: str | os.PathLike[str], metrics: dict | None = 
         "ops": model.registry.names,
         "metrics": metrics or {},
     }
-    with _replacing(folder / WEIGHTS) as temporary:
+    with replacing(folder / WEIGHTS, mode=0o644) as temporary:  # a model folder is for sharing
         save_file(weights, str(temporary))
-    with _replacing(folder / DESCRIPTION) as temporary:
+    with replacing(folder / DESCRIPTION, mode=0o644) as temporary:
         temporary.write_text(json.dumps(description, indent=1, ensure_ascii=False), encoding="utf-8")
     return folder
 
@@ -94,23 +94,3 @@ def registry_for(registry, ops: list[str], where: str | os.PathLike[str]):
     if subset.names != ops:
         raise CheckpointError(f"{where}: its ops are in a different order than this registry's")
     return subset
-
-
-class _replacing:
-    """Context manager yielding a temporary path beside ``target`` that is renamed onto it on success."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-
-    def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
-        os.close(handle)
-        self.temporary = Path(name)
-        return self.temporary
-
-    def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            os.chmod(self.temporary, 0o644)  # mkstemp makes it private; a model folder is for sharing
-            os.replace(self.temporary, self.target)
-        else:
-            self.temporary.unlink(missing_ok=True)
