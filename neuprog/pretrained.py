@@ -54,8 +54,6 @@ def from_pretrained(path: str | os.PathLike[str] | None = None, registry=None):
     from safetensors.torch import load_file
 
     from .config import parse_config
-    from .data import Vocab
-    from .model import NeuralProgrammer
     from .ops import BUILTINS
 
     folder = Path(path) if path is not None else BUNDLED
@@ -70,17 +68,29 @@ def from_pretrained(path: str | os.PathLike[str] | None = None, registry=None):
     if description.get("version") != VERSION:
         raise CheckpointError(f"{folder}: model version {description.get('version')} is not supported by this neuprog (needs {VERSION})")
     config = parse_config(description["config"], str(folder / DESCRIPTION))
-    registry = registry_for(registry or BUILTINS, description["ops"], folder)
-    model = NeuralProgrammer(registry, Vocab(description["vocab"]), config.model, config.scalar_weight)
     try:
         weights = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError) as error:
         raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({error})") from None
-    weights.update({name: value for name, value in model.state_dict().items() if not isinstance(value, torch.Tensor)})
+    return assemble(config, description["vocab"], description["ops"], weights, registry or BUILTINS, folder, tensors_only=True)
+
+
+def assemble(config, words: list[str], ops: list[str], weights: dict, registry, where, tensors_only: bool = False):
+    """A model of ``config`` over ``registry``'s ``ops`` with ``weights`` loaded; errors name ``where``.
+
+    ``tensors_only`` weights (safetensors) lack the non-tensor state, the search memory,
+    which then starts empty.
+    """
+    from .data import Vocab
+    from .model import NeuralProgrammer
+
+    model = NeuralProgrammer(registry_for(registry, ops, where), Vocab(words), config.model, config.scalar_weight)
+    if tensors_only:
+        weights = {**{name: value for name, value in model.state_dict().items() if not isinstance(value, torch.Tensor)}, **weights}
     try:
         model.load_state_dict(weights)
-    except RuntimeError as error:
-        raise CheckpointError(f"{folder}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
+    except (RuntimeError, KeyError) as error:
+        raise CheckpointError(f"{where}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
     model.eval()
     return model
 

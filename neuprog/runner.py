@@ -16,7 +16,7 @@ from .errors import CheckpointError
 from .evaluate import evaluate
 from .model import NeuralProgrammer
 from .ops import BUILTINS
-from .pretrained import registry_for
+from .pretrained import assemble
 from .registry import Registry
 from .train import fit, seed_everything
 
@@ -56,15 +56,7 @@ def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralP
     state = load_checkpoint(path)
     try:
         config = parse_config(json.loads(state["config"]), str(path))
-        vocab = Vocab(state["vocab"])
-        ops = list(state["ops"])
+        words, ops, weights = list(state["vocab"]), list(state["ops"]), state["weights"]
     except (KeyError, TypeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
-    registry = registry_for(registry, ops, path)
-    model = NeuralProgrammer(registry, vocab, config.model, config.scalar_weight)
-    try:
-        model.load_state_dict(state["weights"])
-    except (RuntimeError, KeyError) as error:
-        raise CheckpointError(f"{path}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
-    model.eval()
-    return model, config
+    return assemble(config, words, ops, weights, registry, path), config
