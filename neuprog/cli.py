@@ -154,6 +154,15 @@ def _synth(args) -> None:
     print(f"wrote {args.train} training and {args.test} test questions to {args.out}")
 
 
+def _asks(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of a command that puts a question to a model: table, question, --model, --encoding."""
+    command.add_argument("table")
+    command.add_argument("question")
+    command.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
+    command.add_argument("--encoding", default="utf-8")
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuprog", description="Differentiable program induction over tables.", epilog=EXIT_CODES)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -168,22 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--encoding", default="utf-8")
     run.set_defaults(handler=_run)
 
-    ask = commands.add_parser("ask", help="answer a question about a CSV table (bundled model unless --model)")
-    ask.add_argument("table")
-    ask.add_argument("question")
-    ask.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
+    ask = _asks(commands.add_parser("ask", help="answer a question about a CSV table (bundled model unless --model)"))
     ask.add_argument("--json", action="store_true", help="one JSON object: answer, coordinates, cells, aggregator, value, program, confidence, steps")
     ask.add_argument("--min-confidence", type=float, default=0.0, help="abstain when the program's probability is lower")
-    ask.add_argument("--encoding", default="utf-8")
     ask.set_defaults(handler=_ask)
 
-    explain = commands.add_parser("explain", help="show the model's per-step choices, program and answer")
-    explain.add_argument("table")
-    explain.add_argument("question")
-    explain.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
+    explain = _asks(commands.add_parser("explain", help="show the model's per-step choices, program and answer"))
     explain.add_argument("--top", type=int, default=3)
     explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
-    explain.add_argument("--encoding", default="utf-8")
     explain.set_defaults(handler=_explain)
 
     export = commands.add_parser("export", help="write a training checkpoint as a model folder (safetensors + JSON)")

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .cells import parse_cell
+from .cells import Date, parse_cell
 from .text import normalize
 
 # Cells that `parse_cell` reads as exactly their digits; a test holds the two paths equal.
@@ -64,7 +64,7 @@ def parse_column(cells: Sequence[str]) -> ParsedColumn:
         texts[list(index)] = bare
     if fast_years:
         years[fast_years] = numbers[fast_years]
-        dates[fast_years] = [date(int(y), 1, 1).toordinal() for y in numbers[fast_years]]
+        dates[fast_years] = [Date(int(y), None, None).key() for y in numbers[fast_years]]
     if fast_dates:
         parsed = pd.to_datetime(pd.Series([strings[u] for u in fast_dates], dtype=object), format="%Y-%m-%d", errors="coerce")
         ok = np.array(parsed.notna() & (parsed.dt.year >= 1), dtype=bool)  # "2004-02-30", "0000-01-01": general path

@@ -134,9 +134,10 @@ def fit(
         bar.update(1)
         if _any_rank(time.perf_counter() > deadline, world):
             total = step  # out of time: evaluate and checkpoint now, then stop
-        if (step % config.eval_every == 0 or step == total) and not writer:
+        evaluating = step % config.eval_every == 0 or step == total
+        if evaluating and not writer:
             torch.distributed.barrier()  # wait while rank 0 evaluates and writes
-        elif step % config.eval_every == 0 or step == total:
+        elif evaluating:
             elapsed = time.perf_counter() - started
             metrics = {
                 "step": step,
