@@ -56,12 +56,11 @@ def search(registry: Registry, sample, steps: int, max_states: int = 20_000) -> 
     results: dict[tuple, object] = {}
     tried: set[tuple] = set()
     visited, complete = 1, True
-    names = registry.names
     for level in range(steps):
         last = level == steps - 1
         following: dict[tuple, tuple[dict, tuple]] = {}
         for stacks, path in frontier.values():
-            for op in registry:
+            for index, op in enumerate(registry):
                 if last and not op.answers:
                     continue
                 needed = {t: op.count(t) for t in STACKED_TYPES}
@@ -71,9 +70,7 @@ def search(registry: Registry, sample, steps: int, max_states: int = 20_000) -> 
                 constant_range = range(len(constants)) if op.uses(Constant) else (0,)
                 for c in column_range:
                     for k in constant_range:
-                        constant = constants[k] if constants else None
-                        if op.uses(Constant) and constant is None:
-                            continue
+                        constant = constants[k] if constants else None  # ops that take one have k < len(constants)
                         arguments = op.arguments(stacks, c, constant)
                         # An op's result depends only on its arguments, which many states share.
                         call = (op.name, c, k, *(_value_key(a) for a in arguments if not isinstance(a, (int, Constant))))
@@ -84,7 +81,7 @@ def search(registry: Registry, sample, steps: int, max_states: int = 20_000) -> 
                         if call not in results:
                             results[call] = op.exact(table, *arguments)
                         result = results[call]
-                        choice = path + ((names.index(op.name), c, k),)
+                        choice = path + ((index, c, k),)
                         if last:
                             if _correct(result, table, sample, verdicts):
                                 return Coverage(_program(registry, choice, sample), visited, complete)
