@@ -91,10 +91,10 @@ def _result(model, question: str, table: Table, prediction, steps: list[dict], m
     op = model.registry[prediction.program.steps[-1].op]
     if isinstance(prediction.answer, Cells):
         coordinates = [tuple(rc) for rc in prediction.answer.coordinates]
-        cells = [table.rows[r][c] for r, c in coordinates]
+        cells = [table.cell(r, c) for r, c in coordinates]
         return AskResult(question, ", ".join(cells), cells, coordinates, cells, "NONE", program, prediction.confidence, steps)
     coordinates = _read_cells(prediction, table)
-    cells = [table.rows[r][c] for r, c in coordinates]
+    cells = [table.cell(r, c) for r, c in coordinates]
     aggregator = op.name.upper()
     value = float(prediction.answer)
     answer = f"{aggregator} > {', '.join(cells)}" if cells else prediction.texts[0]

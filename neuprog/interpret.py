@@ -68,5 +68,5 @@ def interpret(program: Program, table: Table, registry: Registry | None = None, 
 def answer_texts(answer: Answer, table: Table) -> list[str]:
     """The answer as a list of strings: the number, or the text of each cell in table order."""
     if isinstance(answer, Cells):
-        return [table.rows[r][c] for r, c in answer.coordinates]
+        return [table.cell(r, c) for r, c in answer.coordinates]
     return [format_number(round(float(answer), 6))]

@@ -66,7 +66,7 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
         ("op", data["ops"], data["op_names"]),
         ("column of the op", data["columns"], data["column_names"]),
         ("constant of the op", data["constants"], data["constant_names"] or ["(none)"]),
-        ("rows selected after the step", data["rows"][:MAX_ROWS], [f"{r}: {table.rows[r][0]}" for r in range(min(MAX_ROWS, table.shape[0]))]),
+        ("rows selected after the step", data["rows"][:MAX_ROWS], [f"{r}: {table.cell(r, 0)}" for r in range(min(MAX_ROWS, table.shape[0]))]),
     ]
     heights = [max(2, len(labels)) for _, _, labels in panels]
     figure, axes = plt.subplots(1, 4, figsize=(16, 2 + 0.22 * max(heights)), gridspec_kw={"width_ratios": [1, 1, 1, 1]})

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from .columns import parse_column
+from .csvfile import read_csv_columns
 from .errors import DataError
 from .text import normalize
 from .values import Constant
@@ -38,44 +37,48 @@ def unique_names(header: Sequence[str]) -> list[str]:
     return names
 
 
-@dataclass(eq=False)
 class Table:
     """A table of text cells with parsed numbers and dates, R rows by C columns.
 
     >>> table = Table.from_rows(["City", "Population"], [["Oslo", "709,037"], ["Bergen", "291,940"]])
-    >>> table.shape, table.numbers[:, 1].tolist()
-    ((2, 2), [709037.0, 291940.0])
+    >>> table.shape, table.numbers[:, 1].tolist(), table.cell(1, 0)
+    ((2, 2), [709037.0, 291940.0], 'Bergen')
     """
 
-    header: list[str]
-    rows: list[list[str]]
-    name: str = "table"
-    numbers: np.ndarray = field(init=False, repr=False)  # (R, C) float64, NaN where no number
-    dates: np.ndarray = field(init=False, repr=False)  # (R, C) day numbers, NaN where no date
-    years: np.ndarray = field(init=False, repr=False)  # (R, C) year of a date cell, NaN otherwise
-    value_ids: np.ndarray = field(init=False, repr=False)  # (R, C) index into texts[c] of the cell's normalised text, -1 if empty
-    texts: list[list[str]] = field(init=False, repr=False)  # per column, its distinct non-empty normalised texts
-
-    def __post_init__(self) -> None:
-        self.header = unique_names(self.header)
-        width = len(self.header)
-        for index, row in enumerate(self.rows):
-            if len(row) != width:
-                raise DataError(f"{self.name}: row {index + 1} has {len(row)} cells, the header has {width}")
+    def __init__(self, header: Sequence[str], columns: Sequence[Sequence[str]], name: str = "table") -> None:
+        self.header = unique_names(header)
+        self.name = name
+        self.columns = [np.asarray(column, dtype=object).reshape(-1) for column in columns]  # C object arrays of R str
+        if len(self.columns) != len(self.header) or len({len(column) for column in self.columns}) > 1:
+            raise DataError(f"{name}: {len(self.header)} column names but columns of lengths {sorted({len(c) for c in self.columns})}")
+        R, width = (len(self.columns[0]) if self.columns else 0), len(self.header)
         self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._hits: dict[tuple[str, str], np.ndarray] = {}
         self._indexes: dict[int, dict[str, int]] = {}
         self._joined: dict[int, tuple[str, np.ndarray]] = {}
-        R = len(self.rows)
-        columns = [parse_column(cells) for cells in zip(*self.rows)] if R else [parse_column([]) for _ in range(width)]
-        stack = lambda name, dtype: np.stack([getattr(c, name) for c in columns], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
-        self.numbers, self.dates, self.years = stack("numbers", float), stack("dates", float), stack("years", float)
-        self.value_ids = stack("value_ids", np.int64)
-        self.texts = [c.texts for c in columns]
+        parsed = [parse_column(column) for column in self.columns]
+        stack = lambda name, dtype: np.stack([getattr(c, name) for c in parsed], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
+        self.numbers = stack("numbers", float)  # (R, C) float64, NaN where no number
+        self.dates = stack("dates", float)  # (R, C) day numbers, NaN where no date
+        self.years = stack("years", float)  # (R, C) year of a date cell, NaN otherwise
+        self.value_ids = stack("value_ids", np.int64)  # (R, C) index into texts[c] of the cell's normalised text, -1 if empty
+        self.texts = [c.texts for c in parsed]  # per column, its distinct non-empty normalised texts
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r}, {self.shape[0]} rows, columns {self.header[:6]}{'...' if len(self.header) > 6 else ''})"
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """The cells row by row (built on demand: tables keep columns)."""
+        return [list(row) for row in zip(*self.columns)]
+
+    def cell(self, row: int, column: int) -> str:
+        """The text of one cell."""
+        return self.columns[column][row]
 
     @property
     def shape(self) -> tuple[int, int]:
-        return len(self.rows), len(self.header)
+        return (len(self.columns[0]) if self.columns else 0), len(self.header)
 
     def column_index(self, name: str) -> int:
         """The index of a column by its name; errors list the known names."""
@@ -167,7 +170,11 @@ class Table:
         """A table from a header and rows of cell text."""
         if not header:
             raise DataError(f"{name}: the table has no columns")
-        return cls(list(header), [[str(cell) for cell in row] for row in rows], name=name)
+        for index, row in enumerate(rows):
+            if len(row) != len(header):
+                raise DataError(f"{name}: row {index + 1} has {len(row)} cells, the header has {len(header)}")
+        columns = [[str(cell) for cell in column] for column in zip(*rows)] if rows else [[] for _ in header]
+        return cls(list(header), columns, name=name)
 
     @classmethod
     def from_dataframe(cls, frame, name: str = "dataframe") -> "Table":
@@ -179,72 +186,44 @@ class Table:
         [['1', 'x'], ['', 'y']]
         """
         header = ["" if _is_missing(h) else str(h) for h in frame.columns]
-        rows = [[_cell_text(value) for value in row] for row in frame.itertuples(index=False, name=None)]
-        return cls.from_rows(header, rows, name=name)
+        if not header:
+            raise DataError(f"{name}: the table has no columns")
+        return cls(header, [_column_texts(frame.iloc[:, c]) for c in range(len(header))], name=name)
 
     @classmethod
     def from_csv(cls, path: str | Path, encoding: str = "utf-8", delimiter: str | None = None) -> "Table":
-        """A table from a CSV or TSV file whose first row is the header.
-
-        Both ordinary CSV quoting ("" inside quotes) and WikiTableQuestions'
-        backslash escapes are read. Bad files raise ``DataError`` naming the file.
-        """
-        path = Path(path)
-        text = _read_text(path, encoding)
-        if delimiter is None:
-            delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
-        escaped = '\\"' in text or "\\\\" in text
-        csv.field_size_limit(1 << 30)  # real tables have cells far beyond csv's 128 KB default
-        reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False
-        )
-        try:
-            records = [row for row in reader if row and "".join(row).strip()]
-        except csv.Error as error:
-            raise DataError(f"{path}: not a readable CSV ({error})") from None
-        if not records:
-            raise DataError(f"{path}: the file has no header and no rows")
-        header, body = records[0], records[1:]
-        if not body:
-            raise DataError(f"{path}: the file has a header but no rows")
-        for index, row in enumerate(body, start=2):
-            if len(row) != len(header):
-                raise DataError(f"{path}: record {index} has {len(row)} fields, the header has {len(header)} (ragged rows)")
-        return cls(header, body, name=str(path))  # csv gives str cells already
-
-
-def _read_text(path: Path, encoding: str) -> str:
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, not a table file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty")
-    if b"\x00" in raw[:65536]:
-        raise DataError(f"{path}: looks like a binary file, not a CSV")
-    try:
-        return raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not valid {encoding} (byte {error.start}); pass --encoding latin-1 or cp1252 if that is what it is") from None
-    except LookupError:
-        raise DataError(f"{path}: unknown encoding {encoding!r}") from None
-
-
-def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+        """A table from a CSV or TSV file whose first row is the header (see `read_csv_columns`)."""
+        header, columns = read_csv_columns(path, encoding, delimiter)
+        return cls(header, columns, name=str(path))
 
 
 def _is_missing(value) -> bool:
-    import pandas as pd
-
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # list-like cells are values, not missing
         return False
+
+
+def _column_texts(column) -> np.ndarray:
+    """A DataFrame column's cells as text: `_cell_text` of each value, whole columns at once for plain dtypes."""
+    if isinstance(column.dtype, pd.StringDtype):
+        texts = column.to_numpy(dtype=object)
+        texts[column.isna().to_numpy()] = ""
+        return texts
+    if not isinstance(column.dtype, np.dtype):  # other extension dtypes (Int64, category, ...) print value by value
+        return np.array([_cell_text(value) for value in column], dtype=object)
+    values = column.to_numpy()
+    if values.dtype.kind in "iub":
+        return values.astype(str).astype(object)
+    if values.dtype == np.float64:  # numpy prints floats as Python's repr does
+        texts = values.astype(str).astype(object)
+        whole = np.isfinite(values) & (np.abs(values) < 1e15) & (values == np.floor(values))
+        texts[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+        texts[np.isnan(values)] = ""
+        return texts
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values.copy()
+    return np.array([_cell_text(value) for value in column], dtype=object)
 
 
 def _cell_text(value) -> str:
