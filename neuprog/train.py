@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -95,13 +96,14 @@ def fit(
     per_step = config.batch_size * world  # each rank takes its share of one global batch
     steps_per_epoch = max(1, math.ceil(len(items) / per_step))
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
-    step, best, seen = 0, -1.0, 0
+    step, best, seen, metrics = 0, -1.0, 0, {}
     if resume and (out / "last.pt").exists():
         state = load_checkpoint(out / "last.pt")
         model.load_state_dict(state["weights"])
         optimizer.load_state_dict(state["optimizer"])
         step, best, seen = state["step"], state["best"], state["seen"]
-        torch.set_rng_state(state["rng"])
+        metrics = json.loads(state.get("metrics", "{}"))  # what a finished run reports when resumed
+        _restore_rank_state(model, state, world, rank, config.seed)
         _metrics_log(out / "metrics.jsonl", step)
     else:
         seed_everything(config.seed + rank)
@@ -109,7 +111,6 @@ def fit(
             (out / "metrics.jsonl").unlink(missing_ok=True)
     bar = tqdm(total=total, initial=step, disable=not (progress and writer), unit="step", dynamic_ncols=True)
     started, start_seen, recent = time.perf_counter(), seen, []
-    metrics: dict = {}
     deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
@@ -135,9 +136,7 @@ def fit(
         if _any_rank(time.perf_counter() > deadline, world):
             total = step  # out of time: evaluate and checkpoint now, then stop
         evaluating = step % config.eval_every == 0 or step == total
-        if evaluating and not writer:
-            torch.distributed.barrier()  # wait while rank 0 evaluates and writes
-        elif evaluating:
+        if evaluating and writer:
             elapsed = time.perf_counter() - started
             metrics = {
                 "step": step,
@@ -148,6 +147,8 @@ def fit(
             recent = []
             if evaluate is not None:
                 metrics.update({k: v for k, v in evaluate(model).items() if isinstance(v, (int, float))})
+        ranks = _rank_states(model, world) if evaluating else []  # every rank's RNG and memory, after rank 0 evaluated
+        if evaluating and writer:
             score = metrics.get("accuracy", 0.0) if evaluate is not None else float(step)
             if score > best:
                 best = score
@@ -159,17 +160,46 @@ def fit(
                 step=step,
                 best=best,
                 seen=seen,
-                rng=torch.get_rng_state(),
+                ranks=ranks,
                 metrics=json.dumps(metrics),
                 **describe,
             )
             with open(out / "metrics.jsonl", "a") as log:
                 log.write(json.dumps(metrics) + "\n")
             bar.set_postfix({k: metrics[k] for k in ("loss", "accuracy") if k in metrics})
-            if world > 1:
-                torch.distributed.barrier()
+    if world > 1:
+        torch.distributed.barrier()  # no rank leaves while rank 0 still writes
     bar.close()
     return metrics
+
+
+def _stateful_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    """Modules that keep state outside their tensors (``get_extra_state``), such as a model's search memory."""
+    return [(name, module) for name, module in model.named_modules() if type(module).get_extra_state is not torch.nn.Module.get_extra_state]
+
+
+def _rank_states(model: torch.nn.Module, world: int) -> list[dict]:
+    """What differs between ranks, gathered for rank 0 to save: each rank's RNG state and its modules' extra state."""
+    own = {"rng": torch.get_rng_state(), "extra": {name: module.get_extra_state() for name, module in _stateful_modules(model)}}
+    if world == 1:
+        return [own]
+    gathered: list = [None] * world
+    torch.distributed.all_gather_object(gathered, own)
+    return gathered
+
+
+def _restore_rank_state(model: torch.nn.Module, state: dict, world: int, rank: int, seed: int) -> None:
+    """Give this rank back its own RNG and extra state; a run resumed with another number of ranks starts them afresh."""
+    ranks = state.get("ranks") or [{"rng": state["rng"], "extra": {}}]  # checkpoints from before per-rank state
+    if len(ranks) != world:
+        if rank == 0:
+            print(f"resuming {len(ranks)} ranks' training with {world}: search memory and random draws restart, so the run will differ", file=sys.stderr)
+        seed_everything(seed + rank + state["step"])
+        return
+    torch.set_rng_state(ranks[rank]["rng"])
+    for name, module in _stateful_modules(model):
+        if name in ranks[rank]["extra"]:
+            module.set_extra_state(ranks[rank]["extra"][name])
 
 
 def _world() -> tuple[int, int]:
