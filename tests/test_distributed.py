@@ -44,6 +44,20 @@ def run(command: list[str], folder) -> subprocess.CompletedProcess:
     return result
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and all its descendants, each stopped so none can start another before they are killed."""
+    os.kill(pid, signal.SIGSTOP)
+    found, pending = [pid], [pid]
+    while pending:
+        parent = pending.pop()
+        for task in os.listdir(f"/proc/{parent}/task"):
+            for child in map(int, open(f"/proc/{parent}/task/{task}/children").read().split()):
+                os.kill(child, signal.SIGSTOP)
+                found.append(child)
+                pending.append(child)
+    return found
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(torchrun_train):
     command, folder = torchrun_train
@@ -73,9 +87,13 @@ def test_killed_two_process_training_resumes_to_the_same_metrics(torchrun_train,
     deadline = time.time() + 240
     while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
+    for pid in family(process.pid):  # torchrun starts its workers in their own process groups
+        os.kill(pid, signal.SIGKILL)
     process.wait()
-    assert len(metrics.read_text().splitlines()) < 12, "killed before the end"
+    at_kill = metrics.read_text()
+    time.sleep(1)
+    assert metrics.read_text() == at_kill, "no worker outlived the kill"
+    assert load_checkpoint(folder / "killed" / "last.pt")["step"] < 48, "killed before the end"
     resumed = json.loads(run(command("killed") + ["--resume"], folder).stdout.strip().splitlines()[-1])
     drop = ("examples_per_second",)
     assert {k: v for k, v in resumed.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
