@@ -90,13 +90,13 @@ class TableBatch:
 
     def repeat(self, times: int) -> "TableBatch":
         """Each table ``times`` times in a row: (B, ...) -> (B * times, ...)."""
-        return self.take(torch.arange(self.size).repeat_interleave(times))
+        return self.take(torch.arange(self.size, device=self.numbers.device).repeat_interleave(times))
 
     def value_order(self, descending: bool) -> torch.Tensor:
         """(B, R, C) row indices per column sorted by number, rows without one last, ties in table order; cached."""
         cache = self.__dict__.setdefault("_orders", {})
         if descending not in cache:
-            missing = torch.tensor(float("-inf") if descending else float("inf"))
+            missing = torch.tensor(float("-inf") if descending else float("inf"), device=self.numbers.device)
             keys = torch.where(self.has_number > 0, self.numbers, missing)  # (B, R, C)
             cache[descending] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
         return cache[descending]

@@ -105,7 +105,7 @@ def _train(args) -> None:
     if args.data:
         overrides["data"] = args.data
     config = load_config(args.config, overrides) if args.config else parse_config(overrides, "command line")
-    metrics = train_from_config(config, args.out, resume=args.resume, progress=not args.quiet)
+    metrics = train_from_config(config, args.out, resume=args.resume, progress=not args.quiet, device=args.device)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 reports
         print(json.dumps(metrics))
 
@@ -116,7 +116,10 @@ def _eval(args) -> None:
     from .runner import load_model
     from .scoring import format_prediction_line
 
+    from .runner import placement
+
     model, config = load_model(args.checkpoint)
+    model.to(placement(args.device))
     samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
     result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=args.batch_size, typed_gold=not args.raw_gold)
     if args.predictions:
@@ -198,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="directory for checkpoints and metrics.jsonl")
     train.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     train.add_argument("--quiet", action="store_true")
+    train.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda; under torchrun each process takes its LOCAL_RANK's GPU")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("eval", help="score a checkpoint on a split with the official rule")
@@ -207,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", help="write id<TAB>values lines here")
     evaluate.add_argument("--batch-size", type=int, default=128)
     evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda")
     evaluate.add_argument("--report", action="store_true", help="also print accuracy by answer type, question kind and confidence")
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)

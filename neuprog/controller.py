@@ -63,7 +63,7 @@ class Controller(nn.Module):
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
         columns = torch.tanh(self.header(header) + self.column_features(batch.column_features))  # (B, C, H)
         spans = batch.constant_spans  # (B, K, 2)
-        positions = torch.arange(states.shape[1])  # (Q,)
+        positions = torch.arange(states.shape[1], device=states.device)  # (Q,)
         inside = (positions >= spans[..., :1]) & (positions < spans[..., 1:])  # (B, K, Q)
         constants = torch.einsum("bkq,bqh->bkh", inside.float(), states) / inside.sum(2, keepdim=True).clamp(min=1)  # (B, K, H)
         constants = constants + self.constant_kinds(batch.constant_kinds)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -151,6 +151,13 @@ class Batch:
     cell_targets: torch.Tensor  # (B, N, R, C) bool
     item_mask: torch.Tensor  # (B, N) bool
     has_cells: torch.Tensor  # (B,) bool
+
+    def to(self, device: torch.device) -> "Batch":
+        """The batch with every tensor on ``device``; itself when it is there already."""
+        if self.tokens.device == device:
+            return self
+        tensors = {f.name: getattr(self, f.name).to(device) for f in fields(self) if isinstance(getattr(self, f.name), torch.Tensor)}
+        return replace(self, tables=self.tables.to(device), **tensors)
 
 
 def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:

@@ -41,7 +41,12 @@ class NeuralProgrammer(nn.Module):
         self.controller = Controller(registry, len(vocab), config)
         self.memory: dict[str, list] = {}  # question id -> correct programs found by search while training
 
+    @property
+    def device(self) -> torch.device:
+        return self.controller.ops.device
+
     def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution, torch.Tensor | None]:
+        batch = batch.to(self.device)
         choices = self.controller(batch)
         execution = execute(self.registry, batch.tables, choices, hard=hard)
         loss = None
@@ -63,6 +68,7 @@ class NeuralProgrammer(nn.Module):
         """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked)."""
         was_training = self.training
         self.eval()
+        batch = batch.to(self.device)
         choices = self.controller(batch)
         self.train(was_training)
         ops, columns, constants = (index.tolist() for index in choices.chosen())  # (B, T) each

@@ -12,7 +12,7 @@ import torch
 from .checkpoint import load_checkpoint
 from .config import TrainConfig, parse_config
 from .data import Vocab, collate, load_samples
-from .errors import CheckpointError
+from .errors import CheckpointError, ConfigError
 from .evaluate import evaluate
 from .model import NeuralProgrammer
 from .ops import BUILTINS
@@ -26,11 +26,13 @@ def describe(model: NeuralProgrammer, config: TrainConfig) -> dict:
     return {"config": config.model_dump_json(), "vocab": list(model.vocab.words), "ops": model.registry.names}
 
 
-def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = False, registry: Registry = BUILTINS, progress: bool = True) -> dict:
-    """Read the data, build the vocabulary and model, and train; returns the final metrics."""
+def train_from_config(
+    config: TrainConfig, out_dir: str | Path, resume: bool = False, registry: Registry = BUILTINS, progress: bool = True, device: str = "auto"
+) -> dict:
+    """Read the data, build the vocabulary and model, and train on ``device``; returns the final metrics."""
     if config.threads:
         torch.set_num_threads(config.threads)
-    join_process_group()
+    place = placement(device)
     seed_everything(config.seed)
     constants = config.model.max_constants
     train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
@@ -38,17 +40,33 @@ def train_from_config(config: TrainConfig, out_dir: str | Path, resume: bool = F
     vocab = Vocab.build(train, config.model.min_word_count)
     if resume and (Path(out_dir) / "last.pt").exists():
         vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
-    model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight)
+    model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight).to(place)
     batches = partial(collate, vocab=vocab)
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
     cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]  # noqa: E731
     return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
 
 
-def join_process_group() -> None:
-    """Under torchrun (WORLD_SIZE > 1) join the gloo process group; training then runs DistributedDataParallel."""
+def placement(device: str = "auto") -> torch.device:
+    """The device this process computes on, after joining torchrun's process group when there is one.
+
+    ``auto`` is CUDA when there is a GPU, else the CPU. Under torchrun (WORLD_SIZE > 1)
+    each process takes the GPU of its LOCAL_RANK and the group uses nccl; on the CPU, gloo.
+
+    >>> placement("cpu")
+    device(type='cpu')
+    """
+    if device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"--device {device!r}: choose auto, cpu or cuda")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: this machine has no CUDA device PyTorch can use")
+    cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    place = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(place)
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
-        torch.distributed.init_process_group(backend="gloo")
+        torch.distributed.init_process_group(backend="nccl" if cuda else "gloo")
+    return place
 
 
 def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:

@@ -59,7 +59,7 @@ def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, column
     items = batch.cell_targets.repeat_interleave(S, 0)  # (B * S, N, R, C)
     item_mask = batch.item_mask.repeat_interleave(S, 0)  # (B * S, N)
     has_cells = batch.has_cells.repeat_interleave(S)
-    right = torch.zeros(B * S, dtype=torch.bool)
+    right = torch.zeros(B * S, dtype=torch.bool, device=ops.device)
     names = registry.names
     for name, result in execution.answers.items():
         chosen = last == names.index(name)
@@ -95,7 +95,7 @@ def search_loss(
     if not right.any():
         return choices.ops.sum() * 0.0
     logp = choices.log_prob(registry, ops, columns, constants)  # (B, S, T)
-    same = _repeated(ops, columns * uses(registry, Column)[ops], constants * uses(registry, Constant)[ops])  # unused choices do not tell programs apart
+    same = _repeated(ops, columns * uses(registry, Column, ops.device)[ops], constants * uses(registry, Constant, ops.device)[ops])  # unused choices do not tell programs apart
     program = logp.sum(2).masked_fill(~right | same, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()
@@ -105,7 +105,7 @@ def _repeated(ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor)
     """(B, S) whether a program already occurred earlier among the question's samples, so each counts once."""
     programs = torch.cat([ops, columns, constants], 2)  # (B, S, 3T)
     same = (programs.unsqueeze(2) == programs.unsqueeze(1)).all(3)  # (B, S, S)
-    earlier = torch.ones(same.shape[1:], dtype=torch.bool).tril(-1)  # (S, S) s' < s
+    earlier = torch.ones(same.shape[1:], dtype=torch.bool, device=same.device).tril(-1)  # (S, S) s' < s
     return (same & earlier).any(2)
 
 
@@ -114,7 +114,7 @@ def _with_memory(batch, memory, remember, ops, columns, constants):
     extra = []
     for b, sample in enumerate(batch.samples):
         kept = memory.get(sample.id, [])[:remember]
-        rows = [torch.tensor(program) for program in kept]  # each (3, T)
+        rows = [torch.tensor(program, device=ops.device) for program in kept]  # each (3, T)
         rows += [torch.stack([ops[b, 0], columns[b, 0], constants[b, 0]])] * (remember - len(rows))
         extra.append(torch.stack(rows))  # (M, 3, T)
     extra = torch.stack(extra)  # (B, M, 3, T)

@@ -39,7 +39,8 @@ class Choices:
         column_p, constant_p = self.given(ops)  # (B, S, T, C), (B, S, T, K)
         op_p = self.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
         log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
-        return log(op_p, ops) + uses(registry, Column)[ops] * log(column_p, columns) + uses(registry, Constant)[ops] * log(constant_p, constants)
+        takes = lambda value_type: uses(registry, value_type, ops.device)[ops]  # noqa: E731  (B, S, T)
+        return log(op_p, ops) + takes(Column) * log(column_p, columns) + takes(Constant) * log(constant_p, constants)
 
     def chosen(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Argmax op of every step and the argmax column and constant of that op: three (B, T) index tensors."""
@@ -52,9 +53,9 @@ class Choices:
         return Choices(*(torch.nn.functional.one_hot(d.argmax(-1), d.shape[-1]).to(d.dtype) for d in (self.ops, self.columns, self.constants)))
 
 
-def uses(registry: Registry, value_type: type) -> torch.Tensor:
+def uses(registry: Registry, value_type: type, device: torch.device | str = "cpu") -> torch.Tensor:
     """(O,) bool: which ops take an argument of ``value_type``."""
-    return torch.tensor([op.uses(value_type) for op in registry])
+    return torch.tensor([op.uses(value_type) for op in registry], device=device)
 
 
 @dataclass

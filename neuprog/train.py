@@ -85,7 +85,8 @@ def fit(
     """
     world, rank = _world()
     writer = rank == 0  # only rank 0 writes checkpoints and metrics
-    trainer = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    device = next(model.parameters()).device
+    trainer = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model  # the model moves its batches itself
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sizes = [size_of(item) for item in items] if size_of and config.size_buckets else None
@@ -133,7 +134,7 @@ def fit(
         step += 1
         seen += len(chosen)
         bar.update(1)
-        if _any_rank(time.perf_counter() > deadline, world):
+        if _any_rank(time.perf_counter() > deadline, world, device):
             total = step  # out of time: evaluate and checkpoint now, then stop
         evaluating = step % config.eval_every == 0 or step == total
         if evaluating and writer:
@@ -152,11 +153,11 @@ def fit(
             score = metrics.get("accuracy", 0.0) if evaluate is not None else float(step)
             if score > best:
                 best = score
-                save_checkpoint(out / "best.pt", weights=model.state_dict(), step=step, metrics=json.dumps(metrics), **describe)
+                save_checkpoint(out / "best.pt", weights=_on_cpu(model.state_dict()), step=step, metrics=json.dumps(metrics), **describe)
             save_checkpoint(
                 out / "last.pt",
-                weights=model.state_dict(),
-                optimizer=optimizer.state_dict(),
+                weights=_on_cpu(model.state_dict()),
+                optimizer=_on_cpu(optimizer.state_dict()),
                 step=step,
                 best=best,
                 seen=seen,
@@ -173,6 +174,17 @@ def fit(
     return metrics
 
 
+def _on_cpu(state):
+    """A state dict with its tensors on the CPU, so checkpoints load anywhere and export to safetensors."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().cpu()
+    if isinstance(state, dict):
+        return {key: _on_cpu(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_on_cpu(value) for value in state)
+    return state
+
+
 def _stateful_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """Modules that keep state outside their tensors (``get_extra_state``), such as a model's search memory."""
     return [(name, module) for name, module in model.named_modules() if type(module).get_extra_state is not torch.nn.Module.get_extra_state]
@@ -181,6 +193,9 @@ def _stateful_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module
 def _rank_states(model: torch.nn.Module, world: int) -> list[dict]:
     """What differs between ranks, gathered for rank 0 to save: each rank's RNG state and its modules' extra state."""
     own = {"rng": torch.get_rng_state(), "extra": {name: module.get_extra_state() for name, module in _stateful_modules(model)}}
+    device = next(model.parameters()).device
+    if device.type == "cuda":  # sampling and dropout on a GPU draw from its own generator
+        own["cuda_rng"] = torch.cuda.get_rng_state(device)
     if world == 1:
         return [own]
     gathered: list = [None] * world
@@ -197,6 +212,8 @@ def _restore_rank_state(model: torch.nn.Module, state: dict, world: int, rank: i
         seed_everything(seed + rank + state["step"])
         return
     torch.set_rng_state(ranks[rank]["rng"])
+    if "cuda_rng" in ranks[rank] and torch.cuda.is_available():
+        torch.cuda.set_rng_state(ranks[rank]["cuda_rng"], next(model.parameters()).device)
     for name, module in _stateful_modules(model):
         if name in ranks[rank]["extra"]:
             module.set_extra_state(ranks[rank]["extra"][name])
@@ -210,10 +227,10 @@ def _world() -> tuple[int, int]:
     return 1, 0
 
 
-def _any_rank(flag: bool, world: int) -> bool:
+def _any_rank(flag: bool, world: int, device: torch.device) -> bool:
     """Whether ``flag`` holds on any rank, so that all ranks stop at the same step."""
     if world == 1:
         return flag
-    value = torch.tensor(float(flag))
+    value = torch.tensor(float(flag), device=device)  # nccl reduces GPU tensors only
     torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
     return bool(value.item())

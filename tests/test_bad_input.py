@@ -106,3 +106,11 @@ def test_parser_either_parses_or_names_the_problem(text):
         assert "syntax error" in str(error)
     except ProgramTypeError as error:
         assert str(error).startswith("step s")
+
+
+@pytest.mark.parametrize(("device", "message"), [("tpu", "choose auto, cpu or cuda"), ("cuda", "no CUDA device")])
+def test_unusable_device_is_named(tmp_path, capsys, monkeypatch, device, message):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    (tmp_path / "c.json").write_text(json.dumps({"data": str(tmp_path)}))
+    assert main(["train", "--config", str(tmp_path / "c.json"), "--out", str(tmp_path / "out"), "--device", device]) == 2
+    assert message in one_error_line(capsys)
