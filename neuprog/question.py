@@ -42,14 +42,13 @@ class Question:
             if not any(taken[span[0] : span[1]]):
                 found.append((span, constant))
                 taken[span[0] : span[1]] = [True] * (span[1] - span[0])
-        cells = _cell_index(table)
         for length in range(min(max_phrase, len(tokens)), 0, -1):
             for start in range(len(tokens) - length + 1):
                 words = tokens[start : start + length]
                 if any(taken[start : start + length]) or all(w in STOPWORDS for w in words):
                     continue
                 phrase = " ".join(words)
-                if f" {phrase} " in cells:
+                if table.mentions(phrase):
                     found.append(((start, start + length), Constant(phrase)))
                     taken[start : start + length] = [True] * length
         found = found[:max_constants]
@@ -97,12 +96,6 @@ def _dates(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
                 found.append(((start, end), Constant(parsed.iso(), date=parsed.key())))
                 break
     return found
-
-
-def _cell_index(table: Table) -> str:
-    """All distinct normalised cells in one string, so a phrase lookup is one substring search."""
-    distinct = {text for texts in table.texts for text in texts}
-    return " \n " + " \n ".join(distinct) + " \n "
 
 
 def header_match(question: Question, header: str) -> float:

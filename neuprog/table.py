@@ -54,7 +54,6 @@ class Table:
         R, width = (len(self.columns[0]) if self.columns else 0), len(self.header)
         self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._hits: dict[tuple[str, str], np.ndarray] = {}
-        self._indexes: dict[int, dict[str, int]] = {}
         self._joined: dict[int, tuple[str, np.ndarray]] = {}
         parsed = [parse_column(column) for column in self.columns]
         stack = lambda name, dtype: np.stack([getattr(c, name) for c in parsed], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
@@ -126,42 +125,47 @@ class Table:
     def _text_hits(self, test: str, phrase: str) -> np.ndarray:
         """(R, C) bool: cells whose normalised text equals or contains ``phrase``, from per-column indexes.
 
-        Each column's distinct texts are searched once (a dict for equality, one
-        substring scan of their concatenation for containment), so the cost grows with
-        the distinct texts, not the rows; results are kept per phrase.
+        Each column's distinct texts are searched once, by one substring scan of
+        their concatenation, so the cost grows with the distinct texts, not the
+        rows; results are kept per phrase.
         """
         if (test, phrase) not in self._hits:
             result = np.zeros(self.shape, dtype=bool)
             if phrase:
                 for c, texts in enumerate(self.texts):
                     found = np.zeros(len(texts) + 1, dtype=bool)  # the extra last entry is the empty cell (id -1)
-                    if test == "equals":
-                        index = self._index(c)
-                        if phrase in index:
-                            found[index[phrase]] = True
-                    else:
-                        found[self._containing(c, phrase)] = True
+                    found[self._find(c, f"\n {phrase} \n" if test == "equals" else f" {phrase} ")] = True
                     result[:, c] = found[self.value_ids[:, c]]
             self._hits[(test, phrase)] = result
         return self._hits[(test, phrase)].copy()
 
-    def _index(self, c: int) -> dict[str, int]:
-        if c not in self._indexes:
-            self._indexes[c] = {text: i for i, text in enumerate(self.texts[c])}
-        return self._indexes[c]
+    def _find(self, c: int, needle: str) -> list[int]:
+        """Ids of column ``c``'s texts that ``needle`` occurs in, within "\n t0 \n t1 \n ... \n".
 
-    def _containing(self, c: int, phrase: str) -> list[int]:
-        """Ids of column ``c``'s texts holding ``phrase`` as whole words: one scan of " t0 \n t1 \n ... "."""
-        if c not in self._joined:
-            texts = self.texts[c]
-            starts = np.cumsum([0] + [len(t) + 3 for t in texts])
-            self._joined[c] = (" " + " \n ".join(texts) + " ", starts)
-        joined, starts = self._joined[c]
-        needle, hits, at = f" {phrase} ", set(), joined.find(f" {phrase} ")
+        Normalised texts hold no line breaks, so a needle without one stays inside a
+        text, and "\n text \n" matches exactly one text.
+        """
+        joined, starts = self._joined_texts(c)
+        hits, at = set(), joined.find(needle)
         while at >= 0:
             hits.add(int(np.searchsorted(starts, at, side="right")) - 1)
             at = joined.find(needle, at + 1)
         return sorted(hits)
+
+    def _joined_texts(self, c: int) -> tuple[str, np.ndarray]:
+        if c not in self._joined:
+            texts = self.texts[c]
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            self._joined[c] = ("\n " + " \n ".join(texts) + " \n", np.cumsum(lengths + 3) - lengths - 3)  # text i's "\n" at starts[i]
+        return self._joined[c]
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether some cell's normalised text holds ``phrase`` (normalised) as a run of whole words.
+
+        >>> Table.from_rows(["Team"], [["Red Sox"], ["Cubs"]]).mentions("red sox")
+        True
+        """
+        return any(f" {phrase} " in self._joined_texts(c)[0] for c in range(len(self.texts)))
 
     # -- construction -------------------------------------------------------------------------
 
