@@ -68,45 +68,15 @@ def _csv_records(text: str, delimiter: str, escaped: bool, path: Path) -> list[l
 
 
 def _agreed_columns(text: str, delimiter: str) -> list[np.ndarray] | None:
-    """Columns read by pandas' C reader, or None where it might read ``text`` differently from the csv module.
-
-    The check: every quote opens a field (after a delimiter, a line break or a
-    closing quote) or closes one (before a delimiter, a line break or an opening
-    quote), so a character is quoted exactly when an odd number of quotes precede
-    it; then every non-empty line has the same number of unquoted delimiters.
-    """
-    if "\x00" in text or text.startswith("\ufeff") or len(delimiter) != 1 or ord(delimiter) >= 128:
+    """Columns read by pandas' C reader, or None where it might read ``text`` differently from the csv module."""
+    if "\x00" in text or text.startswith("\ufeff") or len(delimiter) != 1 or delimiter in '"\r\n' or ord(delimiter) >= 128:
         return None
     try:
         data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # multi-byte characters never contain ASCII bytes
     except UnicodeEncodeError:
         return None
-    separator = ord(delimiter)
-    returns = np.flatnonzero(data == _RETURN)
-    if len(returns) and (returns[-1] + 1 >= len(data) or (data[returns + 1] != _NEWLINE).any()):
-        return None  # a lone carriage return ends a line for csv, not for this check
-    quotes = np.flatnonzero(data == _QUOTE)
-    if len(quotes) % 2:
-        return None
-    padded = np.concatenate([np.array([_NEWLINE], np.uint8), data, np.array([_NEWLINE], np.uint8)])  # what lies before the first and after the last character
-    before, after = padded[quotes[0::2]], padded[quotes[1::2] + 2]
-    if not (np.isin(before, [separator, _NEWLINE, _QUOTE]).all() and np.isin(after, [separator, _NEWLINE, _RETURN, _QUOTE]).all()):
-        return None
-    newlines = np.flatnonzero(data == _NEWLINE)
-    breaks = newlines[np.searchsorted(quotes, newlines) % 2 == 0]  # line breaks outside quotes
-    starts, ends = np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [len(data)]])
-    ends = ends - ((ends > starts) & (padded[ends] == _RETURN))  # padded[i] is data[i - 1]
-    nonempty = ends > starts
-    if not nonempty.any():
-        return None
-    starts = starts[nonempty]
-    separators = np.flatnonzero(data == separator)
-    count_before = lambda positions: np.searchsorted(separators, positions)  # noqa: E731  separators ahead of each position
-    per_line = np.diff(count_before(np.append(starts, len(data))))  # from each line's start to the next's
-    quoted = np.zeros(len(starts), dtype=np.int64)
-    np.add.at(quoted, np.searchsorted(starts, quotes[0::2], side="right") - 1, count_before(quotes[1::2]) - count_before(quotes[0::2]))
-    fields = per_line - quoted + 1
-    if fields[0] == 1 or (fields != fields[0]).any():
+    fields = _fields_per_line(data, ord(delimiter))
+    if fields is None or fields[0] == 1 or (fields != fields[0]).any():
         return None  # one column: pandas and csv skip whitespace-only lines differently
     try:
         frame = pd.read_csv(
@@ -117,6 +87,40 @@ def _agreed_columns(text: str, delimiter: str) -> list[np.ndarray] | None:
     if frame.shape != (len(fields), fields[0]):
         return None
     return [frame[column].to_numpy(dtype=object) for column in frame.columns]
+
+
+def _fields_per_line(data: np.ndarray, separator: int) -> np.ndarray | None:
+    """The number of fields on each non-empty line of CSV bytes, or None where quoting or line ends are not plain.
+
+    Plain: every quote opens a field (after a delimiter, a line break or a closing
+    quote) or closes one (before a delimiter, a line break or an opening quote), so a
+    byte is quoted exactly when an odd number of quotes precede it; and every carriage
+    return is part of a CRLF.
+    """
+    returns = np.flatnonzero(data == _RETURN)
+    if len(returns) and (returns[-1] + 1 >= len(data) or (data[returns + 1] != _NEWLINE).any()):
+        return None  # a lone carriage return ends a line for csv, not for this count
+    quotes = np.flatnonzero(data == _QUOTE)
+    if len(quotes) % 2:
+        return None
+    edge = np.array([_NEWLINE], np.uint8)
+    padded = np.concatenate([edge, data, edge])  # padded[i] is data[i - 1]; line breaks before the first and after the last byte
+    before, after = padded[quotes[0::2]], padded[quotes[1::2] + 2]
+    if not (np.isin(before, [separator, _NEWLINE, _QUOTE]).all() and np.isin(after, [separator, _NEWLINE, _RETURN, _QUOTE]).all()):
+        return None
+    newlines = np.flatnonzero(data == _NEWLINE)
+    breaks = newlines[np.searchsorted(quotes, newlines) % 2 == 0]  # line breaks outside quotes
+    starts, ends = np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [len(data)]])
+    ends = ends - ((ends > starts) & (padded[ends] == _RETURN))
+    starts = starts[ends > starts]
+    if not len(starts):
+        return None
+    separators = np.flatnonzero(data == separator)
+    count_before = lambda positions: np.searchsorted(separators, positions)  # noqa: E731  separators ahead of each position
+    per_line = np.diff(count_before(np.append(starts, len(data))))  # from each line's start to the next's
+    quoted = np.zeros(len(starts), dtype=np.int64)  # separators inside quoted fields, per line
+    np.add.at(quoted, np.searchsorted(starts, quotes[0::2], side="right") - 1, count_before(quotes[1::2]) - count_before(quotes[0::2]))
+    return per_line - quoted + 1
 
 
 def _without_blank_rows(columns: list[np.ndarray]) -> list[np.ndarray]:
