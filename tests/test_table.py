@@ -149,16 +149,17 @@ CSV_FIELDS = st.sampled_from(["a", "b c", "", " ", "1,234", '"q"', '"x,y"', '"tw
 CSV_TEXTS = st.one_of(
     st.tuples(st.lists(st.lists(CSV_FIELDS, min_size=1, max_size=4), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n", "\r"]))
     .map(lambda drawn: drawn[1].join(",".join(record) for record in drawn[0]) + drawn[1]),
-    st.text(alphabet='ab,"\n\r \t', max_size=40),
+    st.text(alphabet='ab,;"\n\r \t', max_size=40),
 )
 
 
 @settings(deadline=None, max_examples=400)
-@given(CSV_TEXTS)
-def test_fast_csv_reading_agrees_with_the_csv_module_whenever_it_is_used(text):
-    columns = _agreed_columns(text, ",")
+@given(CSV_TEXTS, st.sampled_from([",", ",", "\t", ";"]))
+def test_fast_csv_reading_agrees_with_the_csv_module_whenever_it_is_used(text, delimiter):
+    text = text if delimiter == "," else text.replace(",", delimiter)
+    columns = _agreed_columns(text, delimiter)
     try:
-        records = _csv_records(text, ",", False, Path("t.csv"))
+        records = _csv_records(text, delimiter, False, Path("t.csv"))
     except DataError:
         assert columns is None  # ragged by the csv rule: the fast reader must have declined
         return
