@@ -140,7 +140,7 @@ class Table:
         return self._hits[(test, phrase)].copy()
 
     def _find(self, c: int, needle: str) -> list[int]:
-        """Ids of column ``c``'s texts that ``needle`` occurs in, within "\n t0 \n t1 \n ... \n".
+        r"""Ids of column ``c``'s texts that ``needle`` occurs in, within "\n t0 \n t1 \n ... \n".
 
         Normalised texts hold no line breaks, so a needle without one stays inside a
         text, and "\n text \n" matches exactly one text.
