@@ -54,13 +54,14 @@ def answer_targets(table: Table, answers: Sequence[str], canon: Sequence[str | N
     canon = canon if canon is not None else [None] * len(answers)
     gold = [_value(a, c) for a, c in zip(answers, canon)]
     scalar = gold[0].amount if len(gold) == 1 and hasattr(gold[0], "amount") else None
-    cells = [_value(cell) for row in table.rows for cell in row]
+    cells = [_value(cell) for column in table.columns for cell in column]  # column by column, as the table keeps them
+    R, C = table.shape
     items = []
     for value in gold:
         matched = np.array([value.matches(cell) for cell in cells], dtype=bool)
         if not matched.any():
             return scalar, []
-        items.append(matched.reshape(table.shape))
+        items.append(matched.reshape(C, R).T)
     return scalar, items
 
 
