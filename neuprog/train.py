@@ -113,9 +113,12 @@ def fit(
     bar = tqdm(total=total, initial=step, disable=not (progress and writer), unit="step", dynamic_ncols=True)
     started, start_seen, recent = time.perf_counter(), seen, []
     deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
+    order_of = None, []  # (epoch, its item order): shuffled and bucketed once per epoch, not once per step
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
-        order = _order(len(items), config.seed, epoch, per_step, config.size_buckets, sizes)
+        if order_of[0] != epoch:
+            order_of = epoch, _order(len(items), config.seed, epoch, per_step, config.size_buckets, sizes)
+        order = order_of[1]
         chosen = order[offset * per_step : (offset + 1) * per_step]
         mine = chosen[rank::world] or chosen[-1:]  # a short last batch still gives every rank something
         batch = make_batch([items[i] for i in mine])
@@ -151,12 +154,13 @@ def fit(
         ranks = _rank_states(model, world) if evaluating else []  # every rank's RNG and memory, after rank 0 evaluated
         if evaluating and writer:
             score = metrics.get("accuracy", 0.0) if evaluate is not None else float(step)
+            weights = _on_cpu(model.state_dict())
             if score > best:
                 best = score
-                save_checkpoint(out / "best.pt", weights=_on_cpu(model.state_dict()), step=step, metrics=json.dumps(metrics), **describe)
+                save_checkpoint(out / "best.pt", weights=weights, step=step, metrics=json.dumps(metrics), **describe)
             save_checkpoint(
                 out / "last.pt",
-                weights=_on_cpu(model.state_dict()),
+                weights=weights,
                 optimizer=_on_cpu(optimizer.state_dict()),
                 step=step,
                 best=best,
@@ -204,11 +208,15 @@ def _rank_states(model: torch.nn.Module, world: int) -> list[dict]:
 
 
 def _restore_rank_state(model: torch.nn.Module, state: dict, world: int, rank: int, seed: int) -> None:
-    """Give this rank back its own RNG and extra state; a run resumed with another number of ranks starts them afresh."""
+    """Give this rank back its own RNG and extra state.
+
+    A run resumed with another number of ranks reseeds every rank's RNG, and every
+    rank keeps the extra state the weights carry (rank 0's search memory).
+    """
     ranks = state.get("ranks") or [{"rng": state["rng"], "extra": {}}]  # checkpoints from before per-rank state
     if len(ranks) != world:
         if rank == 0:
-            print(f"resuming {len(ranks)} ranks' training with {world}: search memory and random draws restart, so the run will differ", file=sys.stderr)
+            print(f"resuming {len(ranks)} ranks' training with {world}: random draws restart and every rank starts from rank 0's search memory, so the run will differ", file=sys.stderr)
         seed_everything(seed + rank + state["step"])
         return
     torch.set_rng_state(ranks[rank]["rng"])
