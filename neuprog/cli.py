@@ -113,10 +113,8 @@ def _train(args) -> None:
 def _eval(args) -> None:
     from .data import collate, load_samples
     from .evaluate import evaluate
-    from .runner import load_model
+    from .runner import load_model, placement
     from .scoring import format_prediction_line
-
-    from .runner import placement
 
     model, config = load_model(args.checkpoint)
     model.to(placement(args.device))
