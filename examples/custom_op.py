@@ -16,15 +16,16 @@ import tempfile
 
 import torch
 
-from neuprog.config import TrainConfig
-from neuprog.data import collate, load_samples
-from neuprog.evaluate import evaluate
-from neuprog.ops import BUILTINS, numbers_in
-from neuprog.program import render
-from neuprog.runner import load_model, train_from_config
-from neuprog.synth import SynthExample, write_dataset
-from neuprog.table import Table
-from neuprog.values import Column, RowMask, Scalar
+from neuprog.model.config import TrainConfig
+from neuprog.model.features import collate
+from neuprog.wtq.samples import load_samples
+from neuprog.wtq.evaluate import evaluate
+from neuprog.lang.ops import BUILTINS, numbers_in
+from neuprog.lang.program import render
+from neuprog.learn.runner import load_model, train_from_config
+from neuprog.wtq.synth import SynthExample, write_dataset
+from neuprog.tables.table import Table
+from neuprog.lang.values import Column, RowMask, Scalar
 
 registry = BUILTINS.copy()
 

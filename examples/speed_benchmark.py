@@ -68,8 +68,8 @@ def timed(work, repeat: int) -> float:
 
 def measure(rows: int, repeat: int, folder: str) -> str:
     """One row of the table, measured in this process (the caller runs each size in a fresh one)."""
-    from neuprog.model import NeuralProgrammer
-    from neuprog.table import Table
+    from neuprog.model.neural_programmer import NeuralProgrammer
+    from neuprog.tables.table import Table
 
     model = NeuralProgrammer.from_pretrained()
     path = Path(folder) / f"{rows}.csv"

@@ -14,11 +14,12 @@ import json
 import time
 from pathlib import Path
 
-from neuprog.config import load_config
-from neuprog.data import collate, load_samples
-from neuprog.evaluate import evaluate
-from neuprog.runner import load_model, train_from_config
-from neuprog.synth import SynthConfig, generate, test_config, write_dataset
+from neuprog.model.config import load_config
+from neuprog.model.features import collate
+from neuprog.wtq.samples import load_samples
+from neuprog.wtq.evaluate import evaluate
+from neuprog.learn.runner import load_model, train_from_config
+from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 SETTINGS = {"1col": (1, 0), "5col": (5, 0), "text": (3, 2)}
 PUBLISHED = {"1col": 100.0, "5col": 99.11, "text": 98.03}

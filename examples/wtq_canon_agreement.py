@@ -3,7 +3,7 @@
     python examples/wtq_canon_agreement.py --data path/to/WikiTableQuestions
 
 Reads `tagged/data/*.tagged` (questions with `targetCanon`) and counts the questions
-whose every gold item gets the same type and value from `neuprog.canon` as from the
+whose every gold item gets the same type and value from `neuprog.tables.canon` as from the
 official canonical form.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from neuprog.canon import canonical_forms
-from neuprog.scoring import to_value
-from neuprog.wtq import read_questions
+from neuprog.tables.canon import canonical_forms
+from neuprog.tables.scoring import to_value
+from neuprog.wtq.files import read_questions
 
 
 def main() -> None:

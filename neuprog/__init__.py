@@ -1,11 +1,42 @@
-"""neuprog: differentiable program induction over tables, in the line of the Neural Programmer."""
+"""neuprog: differentiable program induction over tables, in the line of the Neural Programmer.
 
-from .errors import NeuprogError
-from .interpret import interpret
-from .ops import BUILTINS
-from .parse import parse
-from .program import Program, render
-from .table import Table
+The public face: ask questions with `NeuralProgrammer`, read tables with `Table`,
+and write, read and run programs with `parse`, `render` and `interpret` over a
+`Registry` of ops (`BUILTINS` holds the built-in ones; the value types are what
+an op's annotations may name).
 
-__all__ = ["BUILTINS", "NeuprogError", "Program", "Table", "interpret", "parse", "render"]
-__version__ = "0.1.0"
+>>> import neuprog
+>>> table = neuprog.Table.from_rows(["City", "Population"], [["Oslo", "709037"], ["Bergen", "291940"]])
+>>> neuprog.interpret(neuprog.parse('s1 = ALL_ROWS WHERE "Population" > 500000; s2 = SELECT COUNT(*) FROM s1'), table)
+1.0
+"""
+
+from neuprog.errors import NeuprogError
+from neuprog.lang.interpret import interpret
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.parse import parse
+from neuprog.lang.program import render
+from neuprog.lang.registry import Registry
+from neuprog.lang.tree import Program
+from neuprog.lang.values import Cells, Column, Constant, RowMask, Scalar
+from neuprog.model import NeuralProgrammer
+from neuprog.tables.table import Table
+
+__all__ = [
+    "BUILTINS",
+    "Cells",
+    "Column",
+    "Constant",
+    "NeuralProgrammer",
+    "NeuprogError",
+    "Program",
+    "Registry",
+    "RowMask",
+    "Scalar",
+    "Table",
+    "__version__",
+    "interpret",
+    "parse",
+    "render",
+]
+__version__ = "0.2.0"

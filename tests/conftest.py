@@ -9,10 +9,11 @@ import pytest
 import torch
 from hypothesis import strategies as st
 
-from neuprog.batch import TableBatch
-from neuprog.registry import Op
-from neuprog.table import Table
-from neuprog.values import Cells, Column, Constant, RowMask, Scalar
+from neuprog.lang.batch import TableBatch
+from neuprog.lang.registry import Op
+from neuprog.tables.table import Table
+from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.tables.constant import Constant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).parent.parent / "datasets" / "wtq-sample"

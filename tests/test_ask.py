@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neuprog.ask import AskResult, as_table
-from neuprog.cli import main
+from neuprog.model.ask import AskResult, as_table
+from neuprog.app.cli import main
 from neuprog.errors import CheckpointError
-from neuprog.interpret import interpret
-from neuprog.model import NeuralProgrammer
-from neuprog.parse import parse
-from neuprog.pretrained import BUNDLED
-from neuprog.table import Table
+from neuprog.lang.interpret import interpret
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.lang.parse import parse
+from neuprog.model.folder import BUNDLED
+from neuprog.tables.table import Table
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CITIES = EXAMPLES / "cities.csv"
@@ -147,8 +147,8 @@ def test_bundled_model_still_answers_the_example_questions_it_got_right(model):
     sys.path.insert(0, str(EXAMPLES))
     from ask_examples import predicted_values
 
-    from neuprog.canon import canonical_forms
-    from neuprog.scoring import answer_is_correct
+    from neuprog.tables.canon import canonical_forms
+    from neuprog.tables.scoring import answer_is_correct
 
     rows = [line.split("\t") for line in (EXAMPLES / "tables" / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     kept = [(table, question, answer) for table, question, answer, right in rows if right == "yes"]

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neuprog.checkpoint import save_checkpoint
-from neuprog.cli import main
-from neuprog.config import ModelConfig, TrainConfig
-from neuprog.data import Vocab
+from neuprog.learn.checkpoint import save_checkpoint
+from neuprog.app.cli import main
+from neuprog.model.config import ModelConfig, TrainConfig
+from neuprog.model.features import Vocab
 from neuprog.errors import DataError, ProgramSyntaxError, ProgramTypeError
-from neuprog.model import NeuralProgrammer
-from neuprog.ops import BUILTINS
-from neuprog.parse import parse
-from neuprog.runner import describe
-from neuprog.table import Table
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.parse import parse
+from neuprog.learn.runner import describe
+from neuprog.tables.table import Table
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for neuprog.cells: numbers and dates read out of table cells."""
+"""Tests for neuprog.tables.cells: numbers and dates read out of table cells."""
 
 import datetime
 import math
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuprog.cells import Date, ParsedCell, parse_cell, parse_date, parse_number, parse_ordinal
+from neuprog.tables.cells import Date, ParsedCell, parse_cell, parse_date, parse_number, parse_ordinal
 
 NOTHING = ParsedCell(None, None, None)
 

@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from neuprog.checkpoint import load_checkpoint, save_checkpoint
+from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.errors import CheckpointError
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from neuprog.cli import main
+from neuprog.app.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

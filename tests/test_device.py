@@ -8,10 +8,11 @@ from pathlib import Path
 import torch
 from torch.overrides import TorchFunctionMode
 
-from neuprog.config import ModelConfig
-from neuprog.data import Vocab, collate, load_samples
-from neuprog.model import NeuralProgrammer
-from neuprog.ops import BUILTINS
+from neuprog.model.config import ModelConfig
+from neuprog.model.features import Vocab, collate
+from neuprog.wtq.samples import load_samples
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.lang.ops import BUILTINS
 
 SAMPLE = Path(__file__).parent.parent / "datasets" / "wtq-sample"
 PACKAGE = str(Path(__file__).parent.parent / "neuprog")

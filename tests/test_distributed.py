@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from neuprog.checkpoint import load_checkpoint
-from neuprog.runner import load_model
-from neuprog.synth import SynthConfig, generate, write_dataset
+from neuprog.learn.checkpoint import load_checkpoint
+from neuprog.learn.runner import load_model
+from neuprog.wtq.synth import SynthConfig, generate, write_dataset
 
 OPS = ["all_rows", "greater", "less", "count", "sum", "print", "argmax"]
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from neuprog.config import TrainConfig
-from neuprog.runner import load_model, train_from_config
-from neuprog.synth import SynthConfig, generate, test_config, write_dataset
+from neuprog.model.config import TrainConfig
+from neuprog.learn.runner import load_model, train_from_config
+from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 OPS = ["all_rows", "select", "greater", "less", "argmax", "argmin", "both", "either", "count", "sum", "difference", "print"]
 TEMPLATES = ("count", "sum", "greater_count", "less_sum", "argmax_print")

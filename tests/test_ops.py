@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import check_gradients, check_soft_matches_exact
-from neuprog.batch import TableBatch
+from neuprog.lang.batch import TableBatch
 from neuprog.errors import RegistryError
-from neuprog.interpret import answer_texts, interpret
-from neuprog.ops import BUILTINS
-from neuprog.parse import parse
-from neuprog.table import Table
-from neuprog.values import Column, RowMask, Scalar
+from neuprog.lang.interpret import answer_texts, interpret
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.parse import parse
+from neuprog.tables.table import Table
+from neuprog.lang.values import Column, RowMask, Scalar
 
 OPS = list(BUILTINS)
 

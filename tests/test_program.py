@@ -8,21 +8,12 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from neuprog.errors import ProgramSyntaxError, ProgramTypeError
-from neuprog.ops import BUILTINS
-from neuprog.parse import parse
-from neuprog.program import (
-    AllRows,
-    ColumnRef,
-    DateLiteral,
-    NumberLiteral,
-    Program,
-    Step,
-    StepRef,
-    TextLiteral,
-    check,
-    render,
-)
-from neuprog.values import Cells, Column, Constant, RowMask, Scalar
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.parse import parse
+from neuprog.lang.tree import AllRows, ColumnRef, DateLiteral, NumberLiteral, Program, Step, StepRef, TextLiteral
+from neuprog.lang.program import check, render
+from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.tables.constant import Constant
 
 CORPUS = [line.rstrip("\n") for line in (FIXTURES / "programs.txt").read_text().splitlines() if line.strip()]
 

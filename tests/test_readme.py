@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from neuprog.cli import build_parser
-from neuprog.ops import BUILTINS
+from neuprog.app.cli import build_parser
+from neuprog.lang.ops import BUILTINS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

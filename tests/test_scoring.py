@@ -8,18 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuprog.canon import canonical_form, canonical_forms
-from neuprog.scoring import (
-    DateValue,
-    NumberValue,
-    StringValue,
-    answer_is_correct,
-    format_number,
-    format_prediction_line,
-    normalize,
-    to_value,
-)
-from neuprog.wtq import load_split, split_list
+from neuprog.tables.canon import canonical_form, canonical_forms
+from neuprog.tables.scoring import DateValue, NumberValue, StringValue, answer_is_correct, normalize, to_value
+from neuprog.tables.scoring import format_number
+from neuprog.wtq.files import format_prediction_line
+from neuprog.wtq.files import load_split, split_list
 
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "wtq-sample"
 

@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import constants, tables
-from neuprog.batch import TableBatch
-from neuprog.interpret import interpret
-from neuprog.ops import BUILTINS
-from neuprog.question import literal_of
-from neuprog.soft import Choices, decode, execute
-from neuprog.values import Cells, Constant
+from neuprog.lang.batch import TableBatch
+from neuprog.lang.interpret import interpret
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.literals import literal_of
+from neuprog.lang.soft import Choices, decode, execute
+from neuprog.lang.values import Cells
+from neuprog.tables.constant import Constant
 
 
 @st.composite
@@ -56,7 +57,7 @@ def test_soft_execution_passes_gradients_to_every_step_choice(olympics):
     O = len(BUILTINS)
     leaves = [torch.randn(1, 3, O, requires_grad=True), torch.randn(1, 3, O, 4, requires_grad=True), torch.randn(1, 3, O, 2, requires_grad=True)]
     execution = execute(BUILTINS, batch, Choices(*(leaf.softmax(-1) for leaf in leaves)))
-    total = sum(execution.final_ops[:, BUILTINS.index(name)] * v.reshape(1, -1).sum(1) for name, v in execution.answers.items())
+    total = sum(execution.final_ops[:, BUILTINS.names.index(name)] * v.reshape(1, -1).sum(1) for name, v in execution.answers.items())
     total.sum().backward()
     for leaf in leaves:
         assert torch.isfinite(leaf.grad).all() and leaf.grad[0, 0].abs().sum() > 0, "the first step's choices shape the answer"

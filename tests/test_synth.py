@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from neuprog import synth, wtq
+from neuprog.wtq import files as wtq
+from neuprog.wtq import synth
 from neuprog.errors import ConfigError
 
 PRINT_TEMPLATES = [name for name in synth.TEMPLATES if name.endswith("print")]
@@ -201,8 +202,8 @@ def test_written_split_reads_back_through_the_wtq_loader(tmp_path):
     loaded = wtq.load_split(tmp_path, "train")
     written = [(example.id, example.question, tuple(example.answers)) for example in examples]
     assert [(example.id, example.question, example.answers) for example in loaded] == written
-    for example, (_, rows) in zip(examples, wtq.iter_tables(tmp_path, loaded)):
-        assert rows == [example.header, *example.rows]
+    for example, (_, table) in zip(examples, wtq.iter_tables(tmp_path, loaded)):
+        assert [table.header, *table.rows] == [example.header, *example.rows]
 
 
 def test_without_text_columns_no_word_template_is_drawn():

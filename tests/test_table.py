@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuprog.errors import DataError
-from neuprog.cells import parse_cell
-from neuprog.columns import parse_column
-from neuprog.csvfile import _agreed_columns, _csv_records, _without_blank_rows
-from neuprog.table import Table, _cell_text
-from neuprog.text import contains_phrase, normalize
-from neuprog.values import Constant
+from neuprog.tables.cells import parse_cell
+from neuprog.tables.columns import parse_column
+from neuprog.tables.csvfile import _agreed_columns, _csv_records, _without_blank_rows
+from neuprog.tables.table import Table, _cell_text
+from neuprog.tables.text import contains_phrase, normalize
+from neuprog.tables.constant import Constant
 
 
 def write(tmp_path, content: bytes | str, name: str = "t.csv"):
@@ -87,7 +87,7 @@ def test_dataframe_duplicate_and_numeric_column_names_are_kept_distinct():
 
 
 def test_phrase_matches_whole_words_only():
-    from neuprog.values import Constant
+    from neuprog.tables.constant import Constant
 
     table = Table.from_rows(["Name"], [["Lee P. Brown"], ["Brownsville"]])
     assert table.phrase_matches(Constant("brown"))[:, 0].tolist() == [True, False]

@@ -29,7 +29,7 @@ def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     table = tmp_path / "medals.csv"
     table.write_bytes((ROOT / "examples" / "tables" / "medals.csv").read_bytes())
     environment = {**os.environ, "PYTHONPATH": str(site)}  # the wheel's copy comes before the editable checkout
-    script = "import neuprog, sys; from neuprog.cli import main; print(neuprog.__file__); sys.exit(main(sys.argv[1:]))"
+    script = "import neuprog, sys; from neuprog.app.cli import main; print(neuprog.__file__); sys.exit(main(sys.argv[1:]))"
     asked = subprocess.run(
         [sys.executable, "-c", script, "ask", str(table), "how many gold medals did canada win?"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path, env=environment, check=False,

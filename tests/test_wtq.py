@@ -10,19 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuprog import wtq
+from neuprog.wtq import files as wtq
 from neuprog.errors import DataError
-from neuprog.wtq import (
-    Example,
-    escape,
-    iter_tables,
-    load_split,
-    read_questions,
-    read_table_csv,
-    resolve_table,
-    split_list,
-    unescape,
-)
+from neuprog.tables.table import Table
+from neuprog.wtq.files import Example, escape, iter_tables, load_split, read_questions, read_table, resolve_table, split_list, unescape
 
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "wtq-sample"
 FULL_DATA = Path("/work/shared/datasets/wtq")
@@ -140,46 +131,46 @@ def test_read_questions_reports_a_missing_file_as_data_error(tmp_path):
 # --- table CSV ---------------------------------------------------------------
 
 
-def test_read_table_csv_keeps_quoted_newlines_backslash_quotes_and_backslashes(tmp_path):
+def test_read_table_keeps_quoted_newlines_backslash_quotes_and_backslashes(tmp_path):
     path = write(
         tmp_path / "t.csv",
         '"Rank","Name\nof team","Note"\n'
         '"1","The \\"Reds\\"","a\\\\b"\n'
         '"2","multi\nline\ncell",""\n',
     )
-    assert read_table_csv(path) == [
-        ["Rank", "Name\nof team", "Note"],
+    table = read_table(path)
+    assert [table.header, *table.rows] == [
+        ["Rank", "Name of team", "Note"],  # a header is one line
         ["1", 'The "Reds"', "a\\b"],
         ["2", "multi\nline\ncell", ""],
     ]
 
 
-def test_read_table_csv_names_the_first_line_of_a_row_with_the_wrong_width(tmp_path):
+def test_read_table_names_the_first_line_of_a_row_with_the_wrong_width(tmp_path):
     path = write(tmp_path / "t.csv", '"A","B"\n"x\ny","1"\n"z"\n')
     with pytest.raises(DataError) as error:
-        read_table_csv(path)
-    assert_one_line_error_naming(error, f"{path}:4:", "1 cells", "header has 2")
+        read_table(path)
+    assert_one_line_error_naming(error, str(path), "record 3", "header has 2")
 
 
-def test_read_table_csv_reports_an_unclosed_quote(tmp_path):
-    path = write(tmp_path / "t.csv", '"A","B"\n"1","2\n')
+def test_read_table_reads_training_tables_by_the_rule_ask_uses(tmp_path):
+    path = write(tmp_path / "t.csv", '"A","B"\n"1","x, y"\n\n"2",""\n')
+    table = read_table(path)
+    assert table.rows == Table.from_csv(path).rows == [["1", "x, y"], ["2", ""]]
+
+
+def test_read_table_rejects_an_empty_file(tmp_path):
     with pytest.raises(DataError) as error:
-        read_table_csv(path)
-    assert_one_line_error_naming(error, f"{path}:2:", "malformed CSV")
+        read_table(write(tmp_path / "t.csv", ""))
+    assert_one_line_error_naming(error, "t.csv", "empty")
 
 
-def test_read_table_csv_rejects_an_empty_file(tmp_path):
-    with pytest.raises(DataError) as error:
-        read_table_csv(write(tmp_path / "t.csv", ""))
-    assert_one_line_error_naming(error, "t.csv:1:", "no header")
-
-
-def test_read_table_csv_reports_bytes_that_are_not_utf8(tmp_path):
+def test_read_table_reports_bytes_that_are_not_utf8(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b'"A"\n"\xff"\n')
     with pytest.raises(DataError) as error:
-        read_table_csv(path)
-    assert_one_line_error_naming(error, "t.csv", "UTF-8")
+        read_table(path)
+    assert_one_line_error_naming(error, "t.csv", "utf-8")
 
 
 # --- data root ---------------------------------------------------------------
@@ -199,22 +190,22 @@ def test_sample_mixes_single_and_multi_value_answers():
 
 def test_every_sample_table_reads_as_a_rectangle_with_a_header():
     for split in ("sample-train", "sample-dev"):
-        for example, rows in iter_tables(SAMPLE, load_split(SAMPLE, split)):
-            assert len(rows) >= 2, example.table_path
-            assert {len(row) for row in rows} == {len(rows[0])}, example.table_path
+        for example, table in iter_tables(SAMPLE, load_split(SAMPLE, split)):
+            assert table.shape[0] >= 1 and table.shape[1] >= 1, example.table_path
+            assert {len(row) for row in table.rows} == {len(table.header)}, example.table_path
 
 
 def test_sample_tables_keep_line_breaks_in_headers_and_cells_and_escaped_quotes():
-    assert "Race 1\nTime" in read_table_csv(SAMPLE / "csv" / "204-csv" / "169.csv")[0]
-    eurovision = read_table_csv(SAMPLE / "csv" / "204-csv" / "809.csv")
-    assert eurovision[1][4] == '"Caravaggio"'
-    assert eurovision[2][3] == "Bo'az Ma'uda &\nOshrat Papin"
+    assert "Race 1 Time" in read_table(SAMPLE / "csv" / "204-csv" / "169.csv").header
+    eurovision = read_table(SAMPLE / "csv" / "204-csv" / "809.csv")
+    assert eurovision.cell(0, 4) == '"Caravaggio"'
+    assert eurovision.cell(1, 3) == "Bo'az Ma'uda &\nOshrat Papin"
 
 
 def test_iter_tables_reads_a_shared_table_once(monkeypatch):
     reads: list[Path] = []
-    real_read = wtq.read_table_csv
-    monkeypatch.setattr(wtq, "read_table_csv", lambda path: reads.append(path) or real_read(path))
+    real_read = wtq.read_table
+    monkeypatch.setattr(wtq, "read_table", lambda path: reads.append(path) or real_read(path))
     examples = load_split(SAMPLE, "sample-dev")
     pairs = list(iter_tables(SAMPLE, examples))
     assert len(pairs) == len(examples)
@@ -240,14 +231,14 @@ def test_full_dev_split_has_2831_examples_whose_tables_all_read(full_data):
     assert all(example.id.startswith("nt-") and example.answers for example in examples)
     tables = 0
     for table_path in sorted({example.table_path for example in examples}):
-        rows = read_table_csv(full_data / table_path)
-        assert len(rows) >= 2 and {len(row) for row in rows} == {len(rows[0])}, table_path
+        table = read_table(full_data / table_path)
+        assert table.shape[0] >= 1 and {len(row) for row in table.rows} == {len(table.header)}, table_path
         tables += 1
     assert tables == 346
 
 
 def test_pipeline_trains_evaluates_exports_and_answers_on_the_shipped_sample(tmp_path, capsys):
-    from neuprog.cli import main
+    from neuprog.app.cli import main
 
     config = tmp_path / "config.json"
     config.write_text(json.dumps({

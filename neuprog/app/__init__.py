@@ -1,0 +1,1 @@
+"""What users run: the command line, per-step explanations and plots."""

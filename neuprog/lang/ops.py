@@ -1,0 +1,339 @@
+"""The built-in ops: each declared once with its signature, exact and soft semantics, and template.
+
+``exact(table, ...)`` works on one ``Table`` with numpy and is the specification.
+``soft(batch, ...)`` works on a ``TableBatch`` with torch; with one-hot column and
+constant choices and 0/1 row masks it gives exactly what ``exact`` gives.
+Filters keep only rows of the incoming selection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from neuprog.lang.batch import TableBatch
+from neuprog.lang.registry import Registry
+from neuprog.tables.table import Table
+from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.tables.constant import Constant
+
+BUILTINS = Registry()
+op = BUILTINS.op
+
+
+# -- shared soft helpers --------------------------------------------------------------------
+
+
+def by_column(per_cell: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
+    """Mix per-cell values (B, R, C) by a column distribution (B, C) into (B, R)."""
+    return torch.einsum("brc,bc->br", per_cell, column)
+
+
+def by_column_and_constant(per_cell: torch.Tensor, column: torch.Tensor, constant: torch.Tensor) -> torch.Tensor:
+    """Mix per-constant cell values (B, K, R, C) by column (B, C) and constant (B, K) choices into (B, R)."""
+    by_constant = torch.einsum("bkrc,bc->bkr", per_cell, column)  # (B, K, R)
+    return torch.einsum("bkr,bk->br", by_constant, constant)
+
+
+def first_of(weights: torch.Tensor, dim: int) -> torch.Tensor:
+    """Soft "first selected": w_i * prod_{j<i} (1 - w_j) along ``dim``; exact for 0/1 weights."""
+    survive = torch.cumprod(1.0 - weights, dim=dim)
+    before = torch.cat([torch.ones_like(survive.narrow(dim, 0, 1)), survive.narrow(dim, 0, weights.shape[dim] - 1)], dim=dim)
+    return weights * before
+
+
+def top_by_value(batch: TableBatch, rows: torch.Tensor, descending: bool) -> torch.Tensor:
+    """Per column, the soft first selected row in value order, ties to the earlier row: (B, R, C)."""
+    order = batch.value_order(descending)  # (B, R, C)
+    weights = rows.unsqueeze(2) * batch.has_number  # (B, R, C)
+    ranked = first_of(torch.gather(weights, 1, order), dim=1)  # (B, R, C) in value order
+    return torch.zeros_like(weights).scatter(1, order, ranked)
+
+
+def numbers_in(table: Table, rows: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact helper: indices and numbers of the selected rows that have a number in ``column``."""
+    values = table.numbers[:, column]
+    index = np.flatnonzero(rows & ~np.isnan(values))
+    return index, values[index]
+
+
+def _mask(table: Table, index) -> np.ndarray:
+    mask = np.zeros(table.shape[0], dtype=bool)
+    mask[index] = True
+    return mask
+
+
+# -- selections -----------------------------------------------------------------------------
+
+
+@op("ALL_ROWS")
+class all_rows:
+    """Every row of the table (starts a new selection)."""
+
+    def exact(table: Table) -> RowMask:
+        return np.ones(table.shape[0], dtype=bool)
+
+    def soft(batch: TableBatch):
+        return batch.rows.clone()  # (B, R)
+
+
+@op("{rows} WHERE {column} LIKE {phrase}")
+class select:
+    """Rows whose cell in `column` contains the question phrase `phrase`."""
+
+    def exact(table: Table, rows: RowMask, column: Column, phrase: Constant) -> RowMask:
+        return rows & table.phrase_matches(phrase)[:, column]
+
+    def soft(batch, rows, column, phrase):
+        return rows * by_column_and_constant(batch.matches, column, phrase)  # (B, R)
+
+
+def passing(table: Table, column: int, value: Constant, compare) -> np.ndarray:
+    """Exact: (R,) rows whose value in ``column`` passes ``compare(value_in_cell, constant)``."""
+    keys, valid = table.comparison_keys(value)
+    return valid[:, column] & compare(keys[:, column], value.key)
+
+
+def passing_soft(batch: TableBatch, column: torch.Tensor, value: torch.Tensor, compare) -> torch.Tensor:
+    """Soft twin of ``passing``: (B, R), mixed by the column (B, C) and constant (B, K) choices."""
+    passed = batch.key_valid & compare(batch.keys, batch.constant_keys[:, :, None, None])  # (B, K, R, C)
+    return by_column_and_constant(passed.float(), column, value)
+
+
+def _comparison(name: str, symbol: str, compare, doc: str):
+    def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
+        return rows & passing(table, column, value, compare)
+
+    def soft(batch, rows, column, value):
+        return rows * passing_soft(batch, column, value, compare)  # (B, R)
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("{rows} WHERE {column} %s {value}" % symbol)(spec)
+
+
+greater = _comparison("greater", ">", lambda a, b: a > b, "Rows whose value in `column` is greater than `value`.")
+less = _comparison("less", "<", lambda a, b: a < b, "Rows whose value in `column` is less than `value`.")
+geq = _comparison("geq", ">=", lambda a, b: a >= b, "Rows whose value in `column` is at least `value`.")
+leq = _comparison("leq", "<=", lambda a, b: a <= b, "Rows whose value in `column` is at most `value`.")
+
+
+def _widening(name: str, symbol: str, compare, doc: str):
+    def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
+        return rows | passing(table, column, value, compare)
+
+    def soft(batch, rows, column, value):
+        extra = passing_soft(batch, column, value, compare)  # (B, R)
+        return rows + extra - rows * extra
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("{rows} OR {column} %s {value}" % symbol)(spec)
+
+
+or_greater = _widening("or_greater", ">", lambda a, b: a > b, "The selected rows plus every row whose value in `column` is greater than `value`.")
+or_less = _widening("or_less", "<", lambda a, b: a < b, "The selected rows plus every row whose value in `column` is less than `value`.")
+
+
+@op("{rows} WHERE {column} = {value}")
+class equal:
+    """Rows whose cell in `column` equals `value` (as a number, a date or the whole text)."""
+
+    def exact(table: Table, rows: RowMask, column: Column, value: Constant) -> RowMask:
+        return rows & table.equals(value)[:, column]
+
+    def soft(batch, rows, column, value):
+        return rows * by_column_and_constant(batch.equals, column, value)  # (B, R)
+
+
+@op("FIRST({rows})")
+class first:
+    """The first selected row, in table order."""
+
+    def exact(table: Table, rows: RowMask) -> RowMask:
+        return _mask(table, np.flatnonzero(rows)[:1])
+
+    def soft(batch, rows):
+        return first_of(rows, dim=1)  # (B, R)
+
+
+@op("LAST({rows})")
+class last:
+    """The last selected row, in table order."""
+
+    def exact(table: Table, rows: RowMask) -> RowMask:
+        return _mask(table, np.flatnonzero(rows)[-1:])
+
+    def soft(batch, rows):
+        return first_of(rows.flip(1), dim=1).flip(1)  # (B, R)
+
+
+@op("PREV({rows})")
+class prev:
+    """The row just above each selected row."""
+
+    def exact(table: Table, rows: RowMask) -> RowMask:
+        return np.append(rows[1:], False)
+
+    def soft(batch, rows):
+        return torch.cat([rows[:, 1:], torch.zeros_like(rows[:, :1])], dim=1)  # (B, R)
+
+
+@op("NEXT({rows})", name="next")
+class next_row:
+    """The row just below each selected row."""
+
+    def exact(table: Table, rows: RowMask) -> RowMask:
+        return np.insert(rows[:-1], 0, False)
+
+    def soft(batch, rows):
+        return torch.cat([torch.zeros_like(rows[:, :1]), rows[:, :-1]], dim=1) * batch.rows  # (B, R)
+
+
+def _extreme_row(name: str, descending: bool, doc: str):
+    pick = np.argmax if descending else np.argmin
+
+    def exact(table: Table, rows: RowMask, column: Column) -> RowMask:
+        index, values = numbers_in(table, rows, column)
+        return _mask(table, index[pick(values)] if len(index) else [])
+
+    def soft(batch, rows, column):
+        return by_column(top_by_value(batch, rows, descending), column)  # (B, R)
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("%s({rows}, {column})" % name.upper())(spec)
+
+
+argmax = _extreme_row("argmax", True, "The selected row with the largest number in `column` (the earlier row on ties).")
+argmin = _extreme_row("argmin", False, "The selected row with the smallest number in `column` (the earlier row on ties).")
+
+
+@op("MOST_COMMON({rows}, {column})")
+class most_common:
+    """Selected rows holding the most frequent non-empty value of `column` (the first-seen value on ties)."""
+
+    def exact(table: Table, rows: RowMask, column: Column) -> RowMask:
+        ids = table.value_ids[:, column]
+        counted = ids[rows & (ids >= 0)]
+        if not len(counted):
+            return np.zeros_like(rows)
+        return rows & (ids == np.argmax(np.bincount(counted)))
+
+    def soft(batch, rows, column):
+        ids = batch.value_ids.clamp(min=0).transpose(1, 2)  # (B, C, R)
+        present = (batch.value_ids >= 0).float()  # (B, R, C)
+        counts = torch.zeros_like(ids, dtype=rows.dtype).scatter_add(2, ids, (rows.unsqueeze(2) * present).transpose(1, 2))  # (B, C, G=R)
+        best = counts.argmax(dim=2)  # (B, C)
+        holds = (batch.value_ids == best.unsqueeze(1)).float()  # (B, R, C)
+        return rows * by_column(holds, column)  # (B, R)
+
+
+@op("{first} AND {second}")
+class both:
+    """Rows in both of two earlier selections."""
+
+    def exact(table: Table, first: RowMask, second: RowMask) -> RowMask:
+        return first & second
+
+    def soft(batch, first, second):
+        return first * second  # (B, R)
+
+
+@op("{first} OR {second}")
+class either:
+    """Rows in either of two earlier selections."""
+
+    def exact(table: Table, first: RowMask, second: RowMask) -> RowMask:
+        return first | second
+
+    def soft(batch, first, second):
+        return first + second - first * second  # (B, R)
+
+
+# -- scalars --------------------------------------------------------------------------------
+
+
+@op("SELECT COUNT(*) FROM {rows}")
+class count:
+    """The number of selected rows."""
+
+    def exact(table: Table, rows: RowMask) -> Scalar:
+        return float(rows.sum())
+
+    def soft(batch, rows):
+        return rows.sum(dim=1)  # (B,)
+
+
+@op("SELECT SUM({column}) FROM {rows}", name="sum")
+class column_sum:
+    """The sum of the numbers in `column` over the selected rows (0 if none)."""
+
+    def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
+        return float(numbers_in(table, rows, column)[1].sum())
+
+    def soft(batch, rows, column):
+        return torch.einsum("br,brc,bc->b", rows, batch.numbers * batch.has_number, column)  # (B,)
+
+
+@op("SELECT AVG({column}) FROM {rows}")
+class average:
+    """The mean of the numbers in `column` over the selected rows (0 if none)."""
+
+    def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
+        values = numbers_in(table, rows, column)[1]
+        return float(values.mean()) if len(values) else 0.0
+
+    def soft(batch, rows, column):
+        totals = torch.einsum("br,brc->bc", rows, batch.numbers * batch.has_number)  # (B, C)
+        counts = torch.einsum("br,brc->bc", rows, batch.has_number)  # (B, C)
+        return (column * totals / counts.clamp(min=1e-6)).sum(dim=1)  # (B,)
+
+
+def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
+    def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
+        values = numbers_in(table, rows, column)[1]
+        return float(values.max() if descending else values.min()) if len(values) else 0.0
+
+    def soft(batch, rows, column):
+        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, descending), batch.numbers, column)  # (B,)
+
+    spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
+    return op("SELECT %s({column}) FROM {rows}" % keyword)(spec)
+
+
+maximum = _extreme_value("maximum", "MAX", True, "The largest number in `column` over the selected rows (0 if none).")
+minimum = _extreme_value("minimum", "MIN", False, "The smallest number in `column` over the selected rows (0 if none).")
+
+
+@op("{first} - {second}")
+class difference:
+    """The earlier scalar minus the later one."""
+
+    def exact(table: Table, first: Scalar, second: Scalar) -> Scalar:
+        return first - second
+
+    def soft(batch, first, second):
+        return first - second  # (B,)
+
+
+@op("{first} + {second}")
+class plus:
+    """The sum of two earlier scalars."""
+
+    def exact(table: Table, first: Scalar, second: Scalar) -> Scalar:
+        return first + second
+
+    def soft(batch, first, second):
+        return first + second  # (B,)
+
+
+# -- lookup ---------------------------------------------------------------------------------
+
+
+@op("SELECT {column} FROM {rows}", name="print")
+class print_cells:
+    """The cells of `column` in the selected rows (the lookup answer)."""
+
+    def exact(table: Table, rows: RowMask, column: Column) -> Cells:
+        return Cells(tuple((int(r), column) for r in np.flatnonzero(rows)))
+
+    def soft(batch, rows, column):
+        return rows.unsqueeze(2) * column.unsqueeze(1) * batch.cells  # (B, R, C)

@@ -1,0 +1,1 @@
+"""Training: the generic loop, checkpoints, and building models from configs."""

@@ -1,0 +1,81 @@
+"""Build, train, save and load Neural Programmer models from configs and checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from neuprog.learn.checkpoint import load_checkpoint
+from neuprog.model.config import TrainConfig, parse_config
+from neuprog.model.features import Vocab, collate
+from neuprog.wtq.samples import load_samples
+from neuprog.errors import CheckpointError, ConfigError
+from neuprog.wtq.evaluate import evaluate
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.lang.ops import BUILTINS
+from neuprog.model.neural_programmer import assemble
+from neuprog.lang.registry import Registry
+from neuprog.learn.train import fit, seed_everything
+
+
+def describe(model: NeuralProgrammer, config: TrainConfig) -> dict:
+    """What a checkpoint records besides weights: config, vocabulary and the op names the heads are sized for."""
+    return {"config": config.model_dump_json(), "vocab": list(model.vocab.words), "ops": model.registry.names}
+
+
+def train_from_config(
+    config: TrainConfig, out_dir: str | Path, resume: bool = False, registry: Registry = BUILTINS, progress: bool = True, device: str = "auto"
+) -> dict:
+    """Read the data, build the vocabulary and model, and train on ``device``; returns the final metrics."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    place = placement(device)
+    seed_everything(config.seed)
+    constants = config.model.max_constants
+    train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
+    dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
+    vocab = Vocab.build(train, config.model.min_word_count)
+    if resume and (Path(out_dir) / "last.pt").exists():
+        vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
+    model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight).to(place)
+    batches = partial(collate, vocab=vocab)
+    score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
+    cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]  # noqa: E731
+    return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+
+
+def placement(device: str = "auto") -> torch.device:
+    """The device this process computes on, after joining torchrun's process group when there is one.
+
+    ``auto`` is CUDA when there is a GPU, else the CPU. Under torchrun (WORLD_SIZE > 1)
+    each process takes the GPU of its LOCAL_RANK and the group uses nccl; on the CPU, gloo.
+
+    >>> placement("cpu")
+    device(type='cpu')
+    """
+    if device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"--device {device!r}: choose auto, cpu or cuda")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: this machine has no CUDA device PyTorch can use")
+    cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    place = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(place)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend="nccl" if cuda else "gloo")
+    return place
+
+
+def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:
+    """A trained model from a checkpoint; its ops must all be in ``registry``, in the same order."""
+    state = load_checkpoint(path)
+    try:
+        config = parse_config(json.loads(state["config"]), str(path))
+        words, ops, weights = list(state["vocab"]), list(state["ops"]), state["weights"]
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
+    return assemble(config, words, ops, weights, registry, path), config

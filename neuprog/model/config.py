@@ -1,0 +1,117 @@
+"""Strict, frozen configuration models for the model, the data and training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from neuprog.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class ModelConfig(_Strict):
+    """Sizes and choices of the controller."""
+
+    steps: int = Field(4, ge=1, le=12)
+    """Program length T: how many ops the controller chooses."""
+    hidden: int = Field(128, ge=8)
+    """Hidden size H of the question encoder, history RNN and heads."""
+    embedding: int = Field(64, ge=8)
+    """Word embedding size."""
+    encoder: Literal["gru", "lstm"] = "gru"
+    """Recurrent cell of the question encoder."""
+    bidirectional: bool = True
+    """Read the question in both directions."""
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    """Dropout on embeddings and controller states while training."""
+    max_constants: int = Field(12, ge=1)
+    """At most this many question constants K per question."""
+    min_word_count: int = Field(1, ge=1)
+    """Training words seen fewer times than this become <unk>."""
+    search_samples: int = Field(0, ge=0)
+    """Programs sampled per question while training; the likelihood of those whose exact answer is right is added to the loss (0 turns search off)."""
+    search_weight: float = Field(1.0, ge=0)
+    """Weight of that search term."""
+    search_memory: int = Field(4, ge=0)
+    """Correct programs remembered per training question and retried every time it comes up (0: no memory)."""
+    search_explore: float = Field(0.2, ge=0, le=1)
+    """Share of the uniform distribution mixed into the sampling distributions, so search also tries unlikely programs."""
+    ops: tuple[str, ...] = ()
+    """Names of the registry ops the model may use; empty means every registered op."""
+
+
+class TrainConfig(_Strict):
+    """Optimisation, data and bookkeeping for ``neuprog train``."""
+
+    data: str
+    """Root of a dataset in WikiTableQuestions layout (data/*.tsv, csv/...)."""
+    train_split: str = "train"
+    """Name of the training question file under data/, without .tsv."""
+    dev_split: str | None = None
+    """Question file used to pick the best checkpoint; none means the last one is kept."""
+    dev_limit: int | None = Field(None, ge=1)
+    """Score only the first this-many dev questions during training (all at the end)."""
+    train_limit: int | None = Field(None, ge=1)
+    """Use only the first this-many training questions."""
+    model: ModelConfig = ModelConfig()
+    """The model's configuration."""
+    batch_size: int = Field(32, ge=1)
+    """Questions per optimisation step."""
+    epochs: float = Field(10.0, gt=0)
+    """Passes over the training data (fractions allowed)."""
+    learning_rate: float = Field(2e-3, gt=0)
+    """Adam learning rate."""
+    lr_decay: Literal["none", "linear"] = "none"
+    """'linear' lowers the learning rate in a straight line to 5% of its value at the last step."""
+    weight_decay: float = Field(0.0, ge=0)
+    """Decoupled weight decay (AdamW)."""
+    clip_norm: float = Field(5.0, gt=0)
+    """Gradient norm clipping threshold."""
+    scalar_weight: float = Field(1.0, gt=0)
+    """Weight of the scalar-answer loss relative to the lookup loss."""
+    size_buckets: int = Field(0, ge=0)
+    """0: plain shuffling. N: every N batches' worth of shuffled questions is sorted by table size before it is cut into batches (batch order shuffled again), so a batch pads less."""
+    eval_every: int = Field(500, ge=1)
+    """Evaluate on dev and checkpoint every this many steps."""
+    seed: int = 0
+    """Seed for parameters, shuffling and dropout."""
+    max_minutes: float | None = Field(None, gt=0)
+    """Stop (with a final evaluation and checkpoint) once training has run this long; none means no limit."""
+    threads: int | None = Field(None, ge=1)
+    """torch intra-op threads; none leaves torch's default."""
+
+    @model_validator(mode="after")
+    def _limits(self) -> "TrainConfig":
+        if self.dev_limit is not None and self.dev_split is None:
+            raise ValueError("dev_limit needs a dev_split")
+        return self
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
+    """Read a JSON training config; errors name the file and the offending key."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config is a JSON object")
+    raw.update(overrides or {})
+    return parse_config(raw, str(path))
+
+
+def parse_config(raw: dict, source: str = "config") -> TrainConfig:
+    try:
+        return TrainConfig.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ConfigError(f"{source}: {where}: {first['msg']}") from None

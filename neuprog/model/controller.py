@@ -1,0 +1,110 @@
+"""The controller: a question encoder and a history RNN whose heads choose op, column and constant per step."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from neuprog.model.config import ModelConfig
+from neuprog.model.features import Batch
+from neuprog.lang.registry import Registry
+from neuprog.lang.soft import Choices, uses
+from neuprog.tables.constant import Constant
+
+NEG = -1e9
+
+
+def masked_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(logits.masked_fill(~mask, NEG), dim=-1)
+
+
+class Controller(nn.Module):
+    """Produces T steps of distributions over the registry's ops and, for each op, over columns and question constants."""
+
+    def __init__(self, registry: Registry, vocab_size: int, config: ModelConfig) -> None:
+        super().__init__()
+        H, E = config.hidden, config.embedding
+        self.config = config
+        self.register_buffer("needs_constant", uses(registry, Constant), persistent=False)  # (O,)
+        self.register_buffer("answers", torch.tensor([op.answers for op in registry]), persistent=False)  # (O,)
+        self.words = nn.Embedding(vocab_size, E, padding_idx=0)
+        self.token_kinds = nn.Embedding(4, E)
+        rnn = nn.GRU if config.encoder == "gru" else nn.LSTM
+        directions = 2 if config.bidirectional else 1
+        self.encoder = rnn(E, H // directions, batch_first=True, bidirectional=config.bidirectional)
+        self.header = nn.Linear(E, H)
+        self.column_features = nn.Linear(3, H)
+        self.constant_kinds = nn.Embedding(4, H)
+        self.ops = nn.Parameter(torch.empty(len(registry), H).uniform_(-0.1, 0.1))  # (O, H) op embeddings
+        self.control = nn.Linear(3 * H, H)
+        self.op_head = nn.Linear(H, H)
+        self.column_control = nn.Linear(H, H)  # with column_op: the column query of each op, ReLU(W [control; op])
+        self.column_op = nn.Linear(H, H, bias=False)
+        self.constant_control = nn.Linear(H, H)  # with constant_op and constant_column: each op's constant query
+        self.constant_op = nn.Linear(H, H, bias=False)
+        self.constant_column = nn.Linear(H, H, bias=False)
+        self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
+        self.column_pointer = nn.Parameter(torch.tensor(4.0))  # weight of "the words this op attends to name the column"
+        self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
+        self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
+        self.history = nn.GRUCell(3 * H, H)
+        self.step_embedding = nn.Parameter(torch.zeros(config.steps, H))  # (T, H) lets a step know where it is
+        self.dropout = nn.Dropout(config.dropout)
+
+    def encode(self, batch: Batch):
+        words = self.dropout(self.words(batch.tokens) + self.token_kinds(batch.token_kinds))  # (B, Q, E)
+        lengths = batch.question_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
+        states, last = self.encoder(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])  # (B, Q, H)
+        last = last[0] if isinstance(last, tuple) else last  # LSTM returns (h, c)
+        summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
+        header = (self.words(batch.header_tokens) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
+        header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
+        columns = torch.tanh(self.header(header) + self.column_features(batch.column_features))  # (B, C, H)
+        spans = batch.constant_spans  # (B, K, 2)
+        positions = torch.arange(states.shape[1], device=states.device)  # (Q,)
+        inside = (positions >= spans[..., :1]) & (positions < spans[..., 1:])  # (B, K, Q)
+        constants = torch.einsum("bkq,bqh->bkh", inside.float(), states) / inside.sum(2, keepdim=True).clamp(min=1)  # (B, K, H)
+        constants = constants + self.constant_kinds(batch.constant_kinds)
+        return states, summary, columns, constants
+
+    def forward(self, batch: Batch) -> Choices:
+        states, summary, columns, constants = self.encode(batch)
+        B = states.shape[0]
+        T = self.config.steps
+        has_constant = batch.tables.constants.any(dim=1)  # (B,)
+        constant_mask = batch.tables.constants.clone()  # (B, K)
+        constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
+        op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
+        column_bias = (batch.column_features * self.column_match).sum(2)  # (B, C)
+        hidden = summary.new_zeros(B, self.history.hidden_size)  # (B, H)
+        used = summary.new_zeros(constant_mask.shape)  # (B, K) how much each constant was used by earlier steps
+        ops_out, columns_out, constants_out = [], [], []
+        for t in range(T):
+            scores = torch.einsum("bqh,bh->bq", states, hidden).masked_fill(~batch.question_mask, NEG)  # (B, Q)
+            attended = torch.einsum("bq,bqh->bh", scores.softmax(1), states)  # (B, H)
+            control = self.dropout(torch.relu(self.control(torch.cat([summary, attended, hidden], 1)) + self.step_embedding[t]))  # (B, H)
+            allowed = op_mask & self.answers.unsqueeze(0) if t == T - 1 else op_mask
+            op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
+            op_vec = op_p @ self.ops  # (B, H)
+            column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
+            reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~batch.question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
+            named = torch.einsum("boq,bqc->boc", reading, batch.token_columns)  # (B, O, C) how much the read words name each column
+            column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1) + self.column_pointer * named  # (B, O, C)
+            column_p = masked_softmax(column_logits, batch.tables.columns.unsqueeze(1))  # (B, O, C)
+            column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read
+            column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)
+            constant_query = torch.relu(
+                self.constant_control(control).unsqueeze(1) + self.constant_op(self.ops) + self.constant_column(column_vecs)
+            )  # (B, O, H)
+            fit = torch.einsum("bkc,boc->bok", batch.compatible, column_p)  # (B, O, K)
+            constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
+            constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
+            constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
+            used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
+            hidden = self.history(self.dropout(torch.cat([op_vec, column_vec, constant_vec], 1)), hidden)
+            ops_out.append(op_p)
+            columns_out.append(column_p)
+            constants_out.append(constant_p)
+        return Choices(torch.stack(ops_out, 1), torch.stack(columns_out, 1), torch.stack(constants_out, 1))

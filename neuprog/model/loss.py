@@ -1,0 +1,60 @@
+"""The answer-only objective: scalar and lookup losses, combined over the last step's answer ops."""
+
+from __future__ import annotations
+
+import torch
+
+from neuprog.model.features import Batch
+from neuprog.lang.registry import Registry
+from neuprog.lang.soft import Execution
+from neuprog.lang.values import Cells, Scalar
+
+UNREACHABLE = 30.0
+"""Loss of an op whose answer type cannot produce the gold answer; the same for all, so it carries no gradient alone."""
+_EPS = 1e-6
+
+
+def scalar_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Huber loss of the error measured in units that grow with the answer: (B,).
+
+    The unit is 0.25 + 2% of |target|, so an off-by-one count is costly while a
+    sum in the thousands is not judged on absolute error; nothing is capped, so
+    no numeric answer is silently dropped.
+    """
+    unit = 0.25 + 0.02 * target.abs()
+    return torch.nn.functional.huber_loss(predicted / unit, target / unit, reduction="none", delta=1.0)
+
+
+def cells_loss(probabilities: torch.Tensor, targets: torch.Tensor, items: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Lookup loss: each gold value on its best-predicted matching cell, plus every other cell chosen: (B,).
+
+    probabilities (B, R, C); targets (B, N, R, C) cells matching gold value n; items (B, N); real (B, R, C).
+    """
+    p = probabilities.clamp(_EPS, 1 - _EPS)
+    best = torch.where(targets, p.unsqueeze(1), torch.zeros_like(p).unsqueeze(1)).amax(dim=(2, 3)).clamp(min=_EPS)  # (B, N)
+    positive = -(best.log() * items).sum(1)  # (B,)
+    wrong = real * ~targets.any(dim=1)  # (B, R, C)
+    negative = -((1 - p).log() * wrong).sum(dim=(1, 2))  # (B,)
+    return positive + negative
+
+
+def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_weight: float = 1.0) -> torch.Tensor:
+    """Mean over answerable questions of -log sum_o p(o) exp(-loss_o) over the last step's answer ops."""
+    terms = []
+    for index, op in enumerate(registry):
+        result = execution.answers.get(op.name)
+        if result is None:
+            continue
+        if op.returns is Scalar:
+            loss = torch.where(batch.has_scalar, scalar_weight * scalar_loss(result, batch.scalar_target), torch.full_like(result, UNREACHABLE))
+        elif op.returns is Cells:
+            raw = cells_loss(result, batch.cell_targets, batch.item_mask, batch.tables.cells)
+            loss = torch.where(batch.has_cells, raw, torch.full_like(raw, UNREACHABLE))
+        else:
+            continue
+        terms.append(execution.final_ops[:, index].clamp(min=1e-12).log() - loss)
+    per_question = -torch.logsumexp(torch.stack(terms, 1), dim=1)  # (B,)
+    answerable = batch.has_scalar | batch.has_cells  # (B,)
+    if not answerable.any():
+        return per_question.sum() * 0.0
+    return per_question[answerable].mean()

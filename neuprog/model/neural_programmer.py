@@ -1,0 +1,143 @@
+"""The Neural Programmer: controller plus soft executor; it owns its loss and decodes programs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from neuprog.errors import CheckpointError, ExecutionError
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.interpret import Answer, answer_texts, interpret
+from neuprog.lang.literals import literals_of
+from neuprog.lang.registry import Registry
+from neuprog.lang.soft import Choices, Execution, decode, execute
+from neuprog.lang.tree import Program
+from neuprog.model.folder import BUNDLED, read_folder, registry_for, write_folder
+from neuprog.model.ask import AskResult, TableLike, ask
+from neuprog.model.config import ModelConfig, TrainConfig
+from neuprog.model.controller import Controller
+from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
+from neuprog.model.loss import answer_loss
+from neuprog.model.search import search_loss
+from neuprog.tables.table import Table
+
+
+@dataclass
+class Prediction:
+    """The decoded program for one question, its answer and how sure the model was."""
+
+    program: Program
+    answer: Answer | None
+    texts: list[str]
+    confidence: float
+    error: str | None = None
+    trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
+
+
+class NeuralProgrammer(nn.Module):
+    """``model(batch, hard=False) -> (choices, execution, loss)``; the loss is None for batches without answers."""
+
+    def __init__(self, registry: Registry, vocab: Vocab, config: ModelConfig, scalar_weight: float = 1.0) -> None:
+        super().__init__()
+        self.registry, self.vocab, self.config = registry, vocab, config
+        self.scalar_weight = scalar_weight
+        self.controller = Controller(registry, len(vocab), config)
+        self.memory: dict[str, list] = {}  # question id -> correct programs found by search while training
+
+    @property
+    def device(self) -> torch.device:
+        return self.controller.ops.device
+
+    def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution, torch.Tensor | None]:
+        batch = batch.to(self.device)
+        choices = self.controller(batch)
+        execution = execute(self.registry, batch.tables, choices, hard=hard)
+        loss = None
+        if batch.has_scalar.any() or batch.has_cells.any():
+            loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
+            if self.training and self.config.search_samples:
+                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory)
+        return choices, execution, loss
+
+    def get_extra_state(self) -> dict:
+        """Search memory travels with the weights, as JSON, so a resumed run continues exactly."""
+        return {"memory": json.dumps(self.memory)}
+
+    def set_extra_state(self, state: dict) -> None:
+        self.memory = {key: [tuple(tuple(part) for part in program) for program in value] for key, value in json.loads(state["memory"]).items()}
+
+    @torch.no_grad()
+    def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:
+        """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked)."""
+        was_training = self.training
+        self.eval()
+        batch = batch.to(self.device)
+        choices = self.controller(batch)
+        self.train(was_training)
+        ops, columns, constants = (index.tolist() for index in choices.chosen())  # (B, T) each
+        confidence = self.confidence(choices).tolist()  # (B,)
+        predictions = []
+        for b, sample in enumerate(batch.samples):
+            program = decode(self.registry, ops[b], columns[b], constants[b], sample.table.header, literals_of(sample.question.constants))
+            try:
+                trace: list = []
+                answer = interpret(program, sample.table, self.registry, trace)
+                predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b], trace=trace))
+            except ExecutionError as error:  # a user op may refuse its input; other exceptions are bugs and propagate
+                predictions.append(Prediction(program, None, [], 0.0, error=str(error)))
+        return (choices, predictions) if with_choices else predictions
+
+    def confidence(self, choices: Choices) -> torch.Tensor:
+        """Probability of the argmax program: product over steps of the chosen op, and of its column and constant if it uses them."""
+        chosen = [index.unsqueeze(1) for index in choices.chosen()]  # three (B, 1, T)
+        return choices.log_prob(self.registry, *chosen).sum(2).squeeze(1).exp()  # (B,)
+
+    def predict_questions(self, table: Table, questions: Sequence[str]) -> tuple[list[Sample], Choices, list[Prediction]]:
+        """Read questions against one table, then decode and run each one's program: the path of ask, explain and plot."""
+        samples = [make_sample(f"q{i}", question, table, max_constants=self.config.max_constants) for i, question in enumerate(questions)]
+        choices, predictions = self.predict(collate(samples, self.vocab), with_choices=True)
+        return samples, choices, predictions
+
+    # -- the user-facing API --------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, path=None, registry: Registry | None = None) -> NeuralProgrammer:
+        """A saved model folder, or without ``path`` the model bundled with neuprog.
+
+        >>> model = NeuralProgrammer.from_pretrained()
+        >>> model.ask("examples/cities.csv", "how many cities are there?").value
+        8.0
+        """
+        where = BUNDLED if path is None else path
+        config, words, ops, weights = read_folder(where)
+        return assemble(config, words, ops, weights, registry or BUILTINS, where, tensors_only=True)
+
+    def save_pretrained(self, path, metrics: dict | None = None):
+        """Write this model to the folder ``path`` (safetensors weights and a JSON description)."""
+        config = TrainConfig(data="(not recorded)", model=self.config, scalar_weight=self.scalar_weight)
+        return write_folder(path, self.state_dict(), config, self.vocab.words, self.registry.names, metrics)
+
+    def ask(self, table: TableLike, questions: str | Sequence[str], min_confidence: float = 0.0) -> AskResult | list[AskResult]:
+        """Answer a question (or a list of them) about a CSV path, a Table or a DataFrame; see `AskResult`."""
+        return ask(self, table, questions, min_confidence)
+
+
+def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dict, registry: Registry, where, tensors_only: bool = False) -> NeuralProgrammer:
+    """A model of ``config`` over ``registry``'s ``ops`` with ``weights`` loaded; errors name ``where``.
+
+    ``tensors_only`` weights (safetensors) lack the non-tensor state, the search memory,
+    which then starts empty.
+    """
+    model = NeuralProgrammer(registry_for(registry, ops, where), Vocab(words), config.model, config.scalar_weight)
+    if tensors_only:
+        weights = {**{name: value for name, value in model.state_dict().items() if not isinstance(value, torch.Tensor)}, **weights}
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, KeyError) as error:
+        raise CheckpointError(f"{where}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
+    model.eval()
+    return model

@@ -1,0 +1,79 @@
+"""Accuracy of a model's decoded programs under the official answer-matching rule."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from neuprog.tables.scoring import answer_is_correct
+from neuprog.wtq.oracle import answer_type
+
+
+def evaluate(model, samples: Sequence, collate: Callable, batch_size: int = 64, typed_gold: bool = True) -> dict:
+    """Score every sample: a question without a prediction counts as wrong, never dropped.
+
+    Gold items are typed by each sample's canonical forms; ``typed_gold=False`` types them
+    from their raw text instead (stricter: "12,467" is then a string, not a number).
+
+    Returns accuracy, counts and the per-question predictions in sample order.
+    """
+    predictions = []
+    for start in range(0, len(samples), batch_size):
+        chunk = samples[start : start + batch_size]
+        predictions.extend(model.predict(collate(chunk)))
+    correct = [
+        bool(p.texts) and answer_is_correct(p.texts, s.answers, s.canon if typed_gold else None) for p, s in zip(predictions, samples)
+    ]
+    total = len(samples)
+    return {"accuracy": sum(correct) / total if total else 0.0, "correct": sum(correct), "total": total, "predictions": predictions, "is_correct": correct}
+
+
+QUESTION_KINDS = ("how many", "how much", "what", "which", "who", "when", "where", "is/are/did")
+
+
+def question_kind(question: str) -> str:
+    """The question's opening words as a coarse kind.
+
+    >>> question_kind("How many gold medals?"), question_kind("the team that won most?")
+    ('how many', 'other')
+    """
+    text = question.lower().strip()
+    for kind in QUESTION_KINDS[:-1]:
+        if text.startswith(kind + " ") or f" {kind} " in f" {text[:40]} ":
+            return kind
+    if text.split(" ", 1)[0] in {"is", "are", "was", "were", "did", "does", "do"}:
+        return "is/are/did"
+    return "other"
+
+
+def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
+    """Accuracy by answer type, by question kind, and per confidence bucket (calibration)."""
+    def tally(key_of) -> dict:
+        groups: dict[str, list[bool]] = {}
+        for sample, prediction, right in zip(samples, result["predictions"], result["is_correct"]):
+            groups.setdefault(key_of(sample, prediction), []).append(right)
+        return {k: {"questions": len(v), "correct": sum(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(groups.items())}
+
+    def bucket(_, prediction) -> str:
+        low = min(int(prediction.confidence * buckets), buckets - 1) / buckets
+        return f"{low:.1f}-{low + 1 / buckets:.1f}"
+
+    def predicted(_, prediction) -> str:
+        if prediction.answer is None:
+            return "no answer (program failed)"
+        return "cells" if prediction.texts and not isinstance(prediction.answer, float) else "number"
+
+    return {
+        "by_answer_type": tally(lambda s, _: answer_type(s.answers)),
+        "by_question_kind": tally(lambda s, _: question_kind(s.question.text)),
+        "by_confidence": tally(bucket),
+        "by_predicted_kind": tally(predicted),
+    }
+
+
+def markdown(report: dict) -> str:
+    """The breakdown as markdown tables."""
+    lines = []
+    for title, groups in report.items():
+        lines += ["", f"| {title.replace('_', ' ')} | questions | correct | accuracy |", "|---|---:|---:|---:|"]
+        lines += [f"| {k} | {v['questions']} | {v['correct']} | {100 * v['accuracy']:.1f}% |" for k, v in groups.items()]
+    return "\n".join(lines)
