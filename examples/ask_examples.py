@@ -12,10 +12,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from neuprog.tables.canon import canonical_forms
 from neuprog.model.neural_programmer import NeuralProgrammer
-from neuprog.tables.scoring import answer_is_correct
-from neuprog.tables.scoring import format_number
+from neuprog.tables.canon import canonical_forms
+from neuprog.tables.scoring import answer_is_correct, format_number
 
 TABLES = Path(__file__).parent / "tables"
 

@@ -16,16 +16,16 @@ import tempfile
 
 import torch
 
-from neuprog.model.config import TrainConfig
-from neuprog.model.features import collate
-from neuprog.wtq.samples import load_samples
-from neuprog.wtq.evaluate import evaluate
 from neuprog.lang.ops import BUILTINS, numbers_in
 from neuprog.lang.program import render
-from neuprog.learn.runner import load_model, train_from_config
-from neuprog.wtq.synth import SynthExample, write_dataset
-from neuprog.tables.table import Table
 from neuprog.lang.values import Column, RowMask, Scalar
+from neuprog.learn.runner import load_model, train_from_config
+from neuprog.model.config import TrainConfig
+from neuprog.model.features import collate
+from neuprog.tables.table import Table
+from neuprog.wtq.evaluate import evaluate
+from neuprog.wtq.samples import load_samples
+from neuprog.wtq.synth import SynthExample, write_dataset
 
 registry = BUILTINS.copy()
 
@@ -76,12 +76,27 @@ def main() -> None:
         write_dataset(data, make_examples(3000, 0, "train"), "train")
         write_dataset(data, make_examples(300, 1, "test"), "test")
         out = args.out or f"{data}/run"
-        config = TrainConfig.model_validate({
-            "data": data, "train_split": "train", "dev_split": "test", "batch_size": 32, "epochs": 6, "learning_rate": 3e-3,
-            "eval_every": 200, "seed": 0, "threads": 2,
-            "model": {"steps": 2, "hidden": 64, "embedding": 32, "dropout": 0.0, "search_samples": 8,
-                      "ops": ["all_rows", "greater", "less", "count", "sum", "spread"]},
-        })
+        config = TrainConfig.model_validate(
+            {
+                "data": data,
+                "train_split": "train",
+                "dev_split": "test",
+                "batch_size": 32,
+                "epochs": 6,
+                "learning_rate": 3e-3,
+                "eval_every": 200,
+                "seed": 0,
+                "threads": 2,
+                "model": {
+                    "steps": 2,
+                    "hidden": 64,
+                    "embedding": 32,
+                    "dropout": 0.0,
+                    "search_samples": 8,
+                    "ops": ["all_rows", "greater", "less", "count", "sum", "spread"],
+                },
+            }
+        )
         metrics = train_from_config(config, out, registry=registry, progress=False)
         model, _ = load_model(f"{out}/best.pt", registry)
         samples = load_samples(data, "test")

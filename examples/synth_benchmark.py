@@ -14,11 +14,11 @@ import json
 import time
 from pathlib import Path
 
+from neuprog.learn.runner import load_model, train_from_config
 from neuprog.model.config import load_config
 from neuprog.model.features import collate
-from neuprog.wtq.samples import load_samples
 from neuprog.wtq.evaluate import evaluate
-from neuprog.learn.runner import load_model, train_from_config
+from neuprog.wtq.samples import load_samples
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 SETTINGS = {"1col": (1, 0), "5col": (5, 0), "text": (3, 2)}
@@ -47,15 +47,19 @@ def main() -> None:
     model, config = load_model(out / "run" / "best.pt")
     samples = load_samples(data, "test", max_constants=config.model.max_constants)
     result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=128)
-    print(json.dumps({
-        "setting": args.setting,
-        "test_accuracy": round(100 * result["accuracy"], 2),
-        "test_questions": result["total"],
-        "neural_programmer": PUBLISHED[args.setting],
-        "train_minutes": round(minutes, 1),
-        "examples_per_second": metrics.get("examples_per_second"),
-        "steps": metrics.get("step"),
-    }))
+    print(
+        json.dumps(
+            {
+                "setting": args.setting,
+                "test_accuracy": round(100 * result["accuracy"], 2),
+                "test_questions": result["total"],
+                "neural_programmer": PUBLISHED[args.setting],
+                "train_minutes": round(minutes, 1),
+                "examples_per_second": metrics.get("examples_per_second"),
+                "steps": metrics.get("step"),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from neuprog.lang.batch import TableBatch
 from neuprog.lang.registry import Op
-from neuprog.tables.table import Table
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
 from neuprog.tables.constant import Constant
+from neuprog.tables.table import Table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).parent.parent / "datasets" / "wtq-sample"
@@ -91,7 +91,7 @@ def check_soft_matches_exact(op: Op, data) -> None:
             raise AssertionError(f"no generator for {param.type}")
     expected = op.exact(table, *exact_args)
     got = op.soft(batch, *soft_args)[0]
-    r, c = table.shape
+    r = table.shape[0]
     if op.returns is RowMask:
         assert got[r:].abs().sum() == 0, "padding rows must stay unselected"
         assert got[:r].tolist() == expected.astype(float).tolist()

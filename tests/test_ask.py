@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neuprog.model.ask import AskResult, as_table
 from neuprog.app.cli import main
 from neuprog.errors import CheckpointError
 from neuprog.lang.interpret import interpret
-from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.lang.parse import parse
+from neuprog.model.ask import AskResult, as_table
 from neuprog.model.folder import BUNDLED
+from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.table import Table
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -138,7 +138,10 @@ def test_cli_explain_plot_to_an_unwritable_place_is_one_error_line(tmp_path):
     pytest.importorskip("matplotlib")
     result = subprocess.run(
         [sys.executable, "-m", "neuprog", "explain", str(CITIES), "how many cities?", "--plot", str(tmp_path / "missing" / "x.png")],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and "cannot write the plot" in result.stderr
 

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neuprog.learn.checkpoint import save_checkpoint
 from neuprog.app.cli import main
-from neuprog.model.config import ModelConfig, TrainConfig
-from neuprog.model.features import Vocab
 from neuprog.errors import DataError, ProgramSyntaxError, ProgramTypeError
-from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
+from neuprog.learn.checkpoint import save_checkpoint
 from neuprog.learn.runner import describe
+from neuprog.model.config import ModelConfig, TrainConfig
+from neuprog.model.features import Vocab
+from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.table import Table
 
 
@@ -98,7 +98,12 @@ def test_csv_reader_either_reads_or_says_why(tmp_path, content):
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(max_size=120) | st.lists(st.sampled_from(["s1", "s2", "=", "ALL_ROWS", "WHERE", '"a"', ">", "3", ";", "SELECT", "COUNT(*)", "FROM", "'x'", "(", ")", ","]), max_size=14).map(" ".join))
+@given(
+    text=st.text(max_size=120)
+    | st.lists(
+        st.sampled_from(["s1", "s2", "=", "ALL_ROWS", "WHERE", '"a"', ">", "3", ";", "SELECT", "COUNT(*)", "FROM", "'x'", "(", ")", ","]), max_size=14
+    ).map(" ".join)
+)
 def test_parser_either_parses_or_names_the_problem(text):
     try:
         parse(text)

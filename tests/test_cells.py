@@ -142,8 +142,20 @@ def test_parse_number_and_parse_date_agree_with_parse_cell():
 
 @pytest.mark.parametrize(
     "word, expected",
-    [("1st", 1), ("3rd", 3), ("22nd", 22), ("third", 3), ("Eleventh", 11), ("twelfth", 12),
-     ("twentieth", 20), ("twenty-first", 21), ("hundredth", 100), ("last", None), ("3", None), ("", None)],
+    [
+        ("1st", 1),
+        ("3rd", 3),
+        ("22nd", 22),
+        ("third", 3),
+        ("Eleventh", 11),
+        ("twelfth", 12),
+        ("twentieth", 20),
+        ("twenty-first", 21),
+        ("hundredth", 100),
+        ("last", None),
+        ("3", None),
+        ("", None),
+    ],
 )
 def test_ordinal_words_and_suffixes_give_their_value(word, expected):
     assert parse_ordinal(word) == expected
@@ -163,8 +175,7 @@ def test_key_is_none_without_year_and_counts_missing_parts_as_first():
 
 
 # Numbers with up to two decimals, rendered the ways tables write them.
-numbers = st.tuples(st.integers(-10**13, 10**13), st.sampled_from([0, 1, 2])).map(
-    lambda parts: Decimal(parts[0]).scaleb(-parts[1]))
+numbers = st.tuples(st.integers(-(10**13), 10**13), st.sampled_from([0, 1, 2])).map(lambda parts: Decimal(parts[0]).scaleb(-parts[1]))
 
 
 def with_sign(value: Decimal, body: str, minus: str = "-") -> str:

@@ -7,8 +7,8 @@ import os
 import pytest
 import torch
 
-from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.errors import CheckpointError
+from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 
 
 class Payload:

@@ -17,7 +17,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def cities(tmp_path):
     path = tmp_path / "cities.csv"
-    path.write_text("City,Population,Founded\nOslo,\"709,037\",1040\nBergen,\"291,940\",1070\nTrondheim,\"212,660\",997\n")
+    path.write_text('City,Population,Founded\nOslo,"709,037",1040\nBergen,"291,940",1070\nTrondheim,"212,660",997\n')
     return path
 
 
@@ -41,7 +41,7 @@ def test_run_computes_numbers(cities, capsys):
     "program, code, message",
     [
         ('s1 = ALL_ROWS WHERE "City" >', 4, "line 1, column 29"),
-        ('s1 = SELECT COUNT(*) FROM s2', 4, "not an earlier step"),
+        ("s1 = SELECT COUNT(*) FROM s2", 4, "not an earlier step"),
         ('s1 = SELECT SUM("Mayor") FROM ALL_ROWS', 5, "no column 'Mayor'"),
     ],
 )

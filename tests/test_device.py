@@ -8,16 +8,30 @@ from pathlib import Path
 import torch
 from torch.overrides import TorchFunctionMode
 
+from neuprog.lang.ops import BUILTINS
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Vocab, collate
-from neuprog.wtq.samples import load_samples
 from neuprog.model.neural_programmer import NeuralProgrammer
-from neuprog.lang.ops import BUILTINS
+from neuprog.wtq.samples import load_samples
 
 SAMPLE = Path(__file__).parent.parent / "datasets" / "wtq-sample"
 PACKAGE = str(Path(__file__).parent.parent / "neuprog")
-FACTORIES = {torch.zeros, torch.ones, torch.full, torch.empty, torch.arange, torch.tensor, torch.eye, torch.rand, torch.randn,
-             torch.randint, torch.linspace, torch.as_tensor, torch.scalar_tensor, torch.from_numpy}
+FACTORIES = {
+    torch.zeros,
+    torch.ones,
+    torch.full,
+    torch.empty,
+    torch.arange,
+    torch.tensor,
+    torch.eye,
+    torch.rand,
+    torch.randn,
+    torch.randint,
+    torch.linspace,
+    torch.as_tensor,
+    torch.scalar_tensor,
+    torch.from_numpy,
+}
 
 
 class UnplacedTensors(TorchFunctionMode):

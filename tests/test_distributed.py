@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -26,14 +27,38 @@ def torchrun_train(tmp_path_factory):
     write_dataset(data, generate(SynthConfig(max_columns=1, text_columns=0, seed=0), 256, "train"), "train")
     write_dataset(data, generate(SynthConfig(max_columns=1, text_columns=0, seed=1), 64, "test"), "test")
     config = folder / "config.json"
-    config.write_text(json.dumps({
-        "data": str(data), "train_split": "train", "dev_split": "test", "batch_size": 16, "epochs": 6, "eval_every": 4,
-        "seed": 0, "threads": 1, "model": {"steps": 2, "hidden": 32, "embedding": 16, "search_samples": 4, "ops": OPS},
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "data": str(data),
+                "train_split": "train",
+                "dev_split": "test",
+                "batch_size": 16,
+                "epochs": 6,
+                "eval_every": 4,
+                "seed": 0,
+                "threads": 1,
+                "model": {"steps": 2, "hidden": 32, "embedding": 16, "search_samples": 4, "ops": OPS},
+            }
+        )
+    )
 
     def command(out: str) -> list[str]:
-        return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                "-m", "neuprog", "train", "--config", str(config), "--out", str(folder / out), "--quiet"]
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "neuprog",
+            "train",
+            "--config",
+            str(config),
+            "--out",
+            str(folder / out),
+            "--quiet",
+        ]
 
     return command, folder
 
@@ -51,7 +76,8 @@ def family(pid: int) -> list[int]:
     while pending:
         parent = pending.pop()
         for task in os.listdir(f"/proc/{parent}/task"):
-            for child in map(int, open(f"/proc/{parent}/task/{task}/children").read().split()):
+            children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
+            for child in map(int, children):
                 os.kill(child, signal.SIGSTOP)
                 found.append(child)
                 pending.append(child)
@@ -81,8 +107,9 @@ def test_torchrun_with_two_processes_trains_and_rank_zero_writes(uninterrupted):
 def test_killed_two_process_training_resumes_to_the_same_metrics(torchrun_train, uninterrupted):
     command, folder = torchrun_train
     reference = json.loads(uninterrupted[0].stdout.strip().splitlines()[-1])
-    process = subprocess.Popen(command("killed"), cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    process = subprocess.Popen(
+        command("killed"), cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     metrics = folder / "killed" / "metrics.jsonl"
     deadline = time.time() + 240
     while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from neuprog.model.config import TrainConfig
 from neuprog.learn.runner import load_model, train_from_config
+from neuprog.model.config import TrainConfig
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 OPS = ["all_rows", "select", "greater", "less", "argmax", "argmin", "both", "either", "count", "sum", "difference", "print"]
@@ -30,8 +30,16 @@ def synthetic(tmp_path_factory):
 
 def config_for(root, search: int = 0, **changes) -> TrainConfig:
     settings = dict(
-        data=str(root), train_split="train", dev_split="test", batch_size=32, epochs=4, learning_rate=3e-3, eval_every=100, seed=0,
-        threads=1, model=dict(steps=3, hidden=64, embedding=32, dropout=0.0, ops=OPS, search_samples=search),
+        data=str(root),
+        train_split="train",
+        dev_split="test",
+        batch_size=32,
+        epochs=4,
+        learning_rate=3e-3,
+        eval_every=100,
+        seed=0,
+        threads=1,
+        model=dict(steps=3, hidden=64, embedding=32, dropout=0.0, ops=OPS, search_samples=search),
     )
     settings.update(changes)
     return TrainConfig.model_validate(settings)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import check_gradients, check_soft_matches_exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import check_gradients, check_soft_matches_exact
-from neuprog.lang.batch import TableBatch
 from neuprog.errors import RegistryError
+from neuprog.lang.batch import TableBatch
 from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
-from neuprog.tables.table import Table
 from neuprog.lang.values import Column, RowMask, Scalar
+from neuprog.tables.table import Table
 
 OPS = list(BUILTINS)
 
@@ -127,7 +127,7 @@ def test_year_constant_compares_with_dates(olympics):
 
 
 def test_date_constant_compares_with_dates(olympics):
-    program = parse("s1 = ALL_ROWS WHERE \"Date\" > DATE '2004-05-05'; s2 = SELECT \"Venue\" FROM s1")
+    program = parse('s1 = ALL_ROWS WHERE "Date" > DATE \'2004-05-05\'; s2 = SELECT "Venue" FROM s1')
     assert answer_texts(interpret(program, olympics), olympics) == ["Athens"]
 
 
@@ -138,7 +138,7 @@ def test_aggregates_over_no_rows_are_zero(olympics):
 
 
 def test_prev_and_next_shift_the_selection(olympics):
-    text = "s1 = ALL_ROWS WHERE \"Venue\" LIKE 'athens'; s2 = {}(s1); s3 = SELECT \"Venue\" FROM s2"
+    text = 's1 = ALL_ROWS WHERE "Venue" LIKE \'athens\'; s2 = {}(s1); s3 = SELECT "Venue" FROM s2'
     assert answer_texts(interpret(parse(text.format("PREV")), olympics), olympics) == ["Sydney"]
     assert answer_texts(interpret(parse(text.format("NEXT")), olympics), olympics) == ["Beijing"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from neuprog.model.features import make_sample
 from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.ops import BUILTINS
-from neuprog.wtq.oracle import answer_type, coverage_report, search
+from neuprog.model.features import make_sample
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.tables.table import Table
+from neuprog.wtq.oracle import answer_type, coverage_report, search
 
 TABLE = Table.from_rows(["Nation", "Gold"], [["Norway", "16"], ["Germany", "12"], ["Canada", "11"], ["Sweden", "8"]])
 

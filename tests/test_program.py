@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
 from neuprog.errors import ProgramSyntaxError, ProgramTypeError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
-from neuprog.lang.tree import AllRows, ColumnRef, DateLiteral, NumberLiteral, Program, Step, StepRef, TextLiteral
 from neuprog.lang.program import check, render
+from neuprog.lang.tree import AllRows, ColumnRef, DateLiteral, NumberLiteral, Program, Step, StepRef, TextLiteral
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
 from neuprog.tables.constant import Constant
 
@@ -54,7 +54,13 @@ def programs(draw, registry=BUILTINS) -> Program:
             if param.type is RowMask:
                 args.append(draw(st.sampled_from(earlier + [AllRows()])))
             elif param.type is Scalar:
-                args.append(draw(st.one_of(st.sampled_from(earlier), numbers.map(lambda v: NumberLiteral(value=v))) if earlier else numbers.map(lambda v: NumberLiteral(value=v))))
+                args.append(
+                    draw(
+                        st.one_of(st.sampled_from(earlier), numbers.map(lambda v: NumberLiteral(value=v)))
+                        if earlier
+                        else numbers.map(lambda v: NumberLiteral(value=v))
+                    )
+                )
             elif param.type is Column:
                 args.append(ColumnRef(name=draw(names)))
             elif param.type is Constant:
@@ -86,14 +92,34 @@ def test_parse_of_render_is_identity(program):
     "text, where",
     [
         ('s1 = ALL_ROWS WHERE "Year" >', "line 1, column 29"),
-        ('s1 = ALL_ROWS\ns2 = SELECT COUNT(*) FRM s1', "line 2, column 22"),
-        ("s1 = ALL_ROWS WHERE \"Year\" > 'unterminated", "line 1, column 30"),
-        ('s1 = FROB(ALL_ROWS)', "line 1, column 6"),
+        ("s1 = ALL_ROWS\ns2 = SELECT COUNT(*) FRM s1", "line 2, column 22"),
+        ('s1 = ALL_ROWS WHERE "Year" > \'unterminated', "line 1, column 30"),
+        ("s1 = FROB(ALL_ROWS)", "line 1, column 6"),
     ],
 )
 def test_syntax_error_names_line_and_column(text, where):
     with pytest.raises(ProgramSyntaxError, match=where):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('s1 = ALL_ROWS WHERE "Year" ? 3', "(expected a comparison (> < >= <= = != LIKE))"),
+        ('s1 = ALL_ROWS WHERE "Year" >', "a number"),
+        ("s1 ALL_ROWS", "(expected =)"),
+        ('s1 = ALL_ROWS WHERE "Year" > 2005 @', "(expected ; or a new line)"),
+    ],
+)
+def test_syntax_error_says_what_the_grammar_expected_at_the_position(text, expected):
+    with pytest.raises(ProgramSyntaxError) as error:
+        parse(text)
+    assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_literal_the_tree_refuses_is_reported_at_its_position():
+    with pytest.raises(ProgramSyntaxError, match="line 1, column 30: .*finite"):
+        parse('s1 = ALL_ROWS WHERE "Year" > 1e999; s2 = SELECT COUNT(*) FROM s1')
 
 
 def test_unknown_op_form_is_reported_with_its_shape():
@@ -109,9 +135,12 @@ def test_steps_must_be_numbered_in_order():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('s1 = SELECT SUM(ALL_ROWS) FROM ALL_ROWS', "sum argument 'column' expects Column, got ALL_ROWS"),
-        ('s1 = SELECT COUNT(*) FROM ALL_ROWS; s2 = s1 WHERE "a" > 3; s3 = SELECT COUNT(*) FROM s2', "greater argument 'rows' expects RowMask, got s1 which is a Scalar"),
-        ("s1 = ALL_ROWS WHERE \"a\" > \"b\"; s2 = SELECT COUNT(*) FROM s1", "greater argument 'value' expects Constant"),
+        ("s1 = SELECT SUM(ALL_ROWS) FROM ALL_ROWS", "sum argument 'column' expects Column, got ALL_ROWS"),
+        (
+            's1 = SELECT COUNT(*) FROM ALL_ROWS; s2 = s1 WHERE "a" > 3; s3 = SELECT COUNT(*) FROM s2',
+            "greater argument 'rows' expects RowMask, got s1 which is a Scalar",
+        ),
+        ('s1 = ALL_ROWS WHERE "a" > "b"; s2 = SELECT COUNT(*) FROM s1', "greater argument 'value' expects Constant"),
         ("s1 = ALL_ROWS", "must end with an answer"),
         ("s1 = SELECT COUNT(*) FROM s1", "s1 is not an earlier step"),
         ("s1 = 'x' - 2", "difference argument 'first' expects Scalar"),

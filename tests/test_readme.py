@@ -30,3 +30,21 @@ def test_readme_has_one_install_and_one_test_command():
     assert blocks[0].strip().startswith("pip install") and blocks[1].strip() == "python -m pytest -q"
     ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
     assert ci.strip().splitlines()[-1] == "python -m pytest -q"
+
+
+def test_readme_architecture_names_every_subpackage_and_module():
+    section = README.split("## Architecture", 1)[1]
+    package = Path(__file__).parent.parent / "neuprog"
+    for path in package.rglob("*.py"):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        where = path.parent.name if path.parent != package else "neuprog"
+        assert re.search(rf"\b{path.stem}\b", section), f"README's architecture section does not mention {where}/{path.name}"
+    for folder in (p.parent for p in package.rglob("__init__.py") if p.parent != package):
+        assert f"**`{folder.name}/`**" in section, f"README's architecture section has no paragraph on {folder.name}/"
+
+
+def test_readme_python_examples_import_what_they_use():
+    for block in re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL):
+        imports = "\n".join(line for line in block.splitlines() if line.startswith(("import ", "from ")))
+        exec(compile(imports, "README", "exec"), {})

@@ -9,10 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neuprog.tables.canon import canonical_form, canonical_forms
-from neuprog.tables.scoring import DateValue, NumberValue, StringValue, answer_is_correct, normalize, to_value
-from neuprog.tables.scoring import format_number
-from neuprog.wtq.files import format_prediction_line
-from neuprog.wtq.files import load_split, split_list
+from neuprog.tables.scoring import DateValue, NumberValue, StringValue, answer_is_correct, format_number, normalize, to_value
+from neuprog.wtq.files import format_prediction_line, load_split, split_list
 
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "wtq-sample"
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from conftest import constants, tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import constants, tables
 from neuprog.lang.batch import TableBatch
 from neuprog.lang.interpret import interpret
-from neuprog.lang.ops import BUILTINS
 from neuprog.lang.literals import literal_of
+from neuprog.lang.ops import BUILTINS
 from neuprog.lang.soft import Choices, decode, execute
 from neuprog.lang.values import Cells
 from neuprog.tables.constant import Constant
@@ -39,7 +39,7 @@ def test_hard_execution_equals_interpret_of_decoded_program(data):
     ops, columns, picks = data.draw(choices_for(table, found, steps), label="choices")
     batch = TableBatch.build([table], [found])
     O = len(BUILTINS)
-    per_op = lambda indices, size: _logits(indices, size).softmax(-1).unsqueeze(1).expand(-1, O, -1).unsqueeze(0)  # noqa: E731
+    per_op = lambda indices, size: _logits(indices, size).softmax(-1).unsqueeze(1).expand(-1, O, -1).unsqueeze(0)
     choices = Choices(_logits(ops, O).softmax(-1).unsqueeze(0), per_op(columns, table.shape[1]), per_op(picks, len(found)))
     execution = execute(BUILTINS, batch, choices, hard=True)
     program = decode(BUILTINS, ops, columns, picks, table.header, [literal_of(c) for c in found])

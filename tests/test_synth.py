@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from neuprog.errors import ConfigError
 from neuprog.wtq import files as wtq
 from neuprog.wtq import synth
-from neuprog.errors import ConfigError
 
 PRINT_TEMPLATES = [name for name in synth.TEMPLATES if name.endswith("print")]
 # every synonym mapped back to the operator's first form, longest phrases first so "sum of" wins over "sum"
@@ -102,7 +102,7 @@ def test_test_config_gives_120_rows_values_within_200_and_every_numeric_column()
         numeric = [i for i, name in enumerate(example.header) if name in synth.NUMERIC_NAMES]
         assert len(numeric) == 4 and len(example.header) == 5
         values = [int(row[i]) for row in example.rows for i in numeric]
-        assert -200 <= min(values) and max(values) <= 200
+        assert min(values) >= -200 and max(values) <= 200
 
 
 def test_training_tables_draw_rows_values_and_column_counts_from_the_configured_ranges(many_examples):

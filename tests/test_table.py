@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from neuprog.errors import DataError
 from neuprog.tables.cells import parse_cell
 from neuprog.tables.columns import parse_column
+from neuprog.tables.constant import Constant
 from neuprog.tables.csvfile import _agreed_columns, _csv_records, _without_blank_rows
 from neuprog.tables.table import Table, _cell_text
 from neuprog.tables.text import contains_phrase, normalize
-from neuprog.tables.constant import Constant
 
 
 def write(tmp_path, content: bytes | str, name: str = "t.csv"):
@@ -107,16 +107,63 @@ def _reference_column(cells):
 
 
 CELL_FORMS = st.one_of(
-    st.integers(-10**7, 10**7).map(str),
+    st.integers(-(10**7), 10**7).map(str),
     st.integers(0, 10**9).map(lambda n: f"{n:,}"),
-    st.integers(-10**6, 10**6).map(lambda n: f"${n:,}"),
+    st.integers(-(10**6), 10**6).map(lambda n: f"${n:,}"),
     st.floats(-1e3, 1e3, allow_nan=False).map(lambda x: f"{x:.1f}%"),
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
     st.integers(900, 2200).map(str),
     st.dates().map(lambda d: d.isoformat()),
-    st.sampled_from(["2004-02-30", "0000-01-01", "1" * 400, "١٢", " 12 ", "12.", "-0", "May 5, 2004", "W 2-1", "", "Oslo", "3rd", "12%", "$2004", "2004%", "$1.", "-$5", "$5%"]),
-    st.sampled_from(["1,23", "12,345.6%", "$-5", ",123", "1,2345", "1,234,", "１２", "12\x00", "\x0012", "$1,234.50", "-1,234.5%", "0012",
-                     "2004-1-05", "2004-01-05x", "9" * 20, "1" * 18, "1.5e3", "inf", "nan", "$$5", "5%%", "2099", "2100", "0999"]),
+    st.sampled_from(
+        [
+            "2004-02-30",
+            "0000-01-01",
+            "1" * 400,
+            "١٢",
+            " 12 ",
+            "12.",
+            "-0",
+            "May 5, 2004",
+            "W 2-1",
+            "",
+            "Oslo",
+            "3rd",
+            "12%",
+            "$2004",
+            "2004%",
+            "$1.",
+            "-$5",
+            "$5%",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "1,23",
+            "12,345.6%",
+            "$-5",
+            ",123",
+            "1,2345",
+            "1,234,",
+            "１２",
+            "12\x00",
+            "\x0012",
+            "$1,234.50",
+            "-1,234.5%",
+            "0012",
+            "2004-1-05",
+            "2004-01-05x",
+            "9" * 20,
+            "1" * 18,
+            "1.5e3",
+            "inf",
+            "nan",
+            "$$5",
+            "5%%",
+            "2099",
+            "2100",
+            "0999",
+        ]
+    ),
     st.text(alphabet="0123456789-,. abcé%$\x00", max_size=8),
 )
 
@@ -134,21 +181,26 @@ def test_parse_column_equals_parsing_every_cell(cells):
 
 @settings(deadline=None, max_examples=150)
 @given(
-    st.lists(st.lists(st.sampled_from(["Oslo", "oslo city", "new oslo", "", "Bergen", "2004", "los", "o", "Oslo-Bergen"]), min_size=2, max_size=2), min_size=1, max_size=8),
+    st.lists(
+        st.lists(st.sampled_from(["Oslo", "oslo city", "new oslo", "", "Bergen", "2004", "los", "o", "Oslo-Bergen"]), min_size=2, max_size=2),
+        min_size=1,
+        max_size=8,
+    ),
     st.sampled_from(["oslo", "los", "o", "bergen", "oslo bergen", "2004", "city"]),
 )
 def test_text_matches_from_column_indexes_equal_cell_by_cell_checks(rows, phrase):
     table = Table.from_rows(["A", "B"], rows)
     constant = Constant(phrase)
-    cell_by_cell = lambda test: np.array([[test(normalize(cell)) for cell in row] for row in rows], dtype=bool)  # noqa: E731
+    cell_by_cell = lambda test: np.array([[test(normalize(cell)) for cell in row] for row in rows], dtype=bool)
     np.testing.assert_array_equal(table.phrase_matches(constant), cell_by_cell(lambda text: contains_phrase(text, phrase)))
     np.testing.assert_array_equal(table.equals(constant), cell_by_cell(lambda text: bool(text) and text == phrase))
 
 
 CSV_FIELDS = st.sampled_from(["a", "b c", "", " ", "1,234", '"q"', '"x,y"', '"two\nlines"', '""', '"a""b"', '"""a"""', 'x"y', '"ab"cd', ' "a"', '"', "é", "\t"])
 CSV_TEXTS = st.one_of(
-    st.tuples(st.lists(st.lists(CSV_FIELDS, min_size=1, max_size=4), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n", "\r"]))
-    .map(lambda drawn: drawn[1].join(",".join(record) for record in drawn[0]) + drawn[1]),
+    st.tuples(st.lists(st.lists(CSV_FIELDS, min_size=1, max_size=4), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n", "\r"])).map(
+        lambda drawn: drawn[1].join(",".join(record) for record in drawn[0]) + drawn[1]
+    ),
     st.text(alphabet='ab,;"\n\r \t', max_size=40),
 )
 
@@ -174,13 +226,17 @@ def test_fast_csv_reading_is_used_for_well_formed_quoted_files():
 
 
 @settings(deadline=None, max_examples=150)
-@given(st.integers(1, 6).flatmap(lambda n: st.tuples(
-    st.lists(st.floats() | st.sampled_from([1e15, -1e15, 1e16, 0.1 + 0.2, -0.0, 2.5e-7]), min_size=n, max_size=n),
-    st.lists(st.integers(-2**63, 2**63 - 1), min_size=n, max_size=n),
-    st.lists(st.booleans(), min_size=n, max_size=n),
-    st.lists(st.text(max_size=5), min_size=n, max_size=n),
-    st.lists(st.none() | st.integers(-5, 5) | st.text(max_size=3) | st.floats(allow_nan=True), min_size=n, max_size=n),
-)))
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.floats() | st.sampled_from([1e15, -1e15, 1e16, 0.1 + 0.2, -0.0, 2.5e-7]), min_size=n, max_size=n),
+            st.lists(st.integers(-(2**63), 2**63 - 1), min_size=n, max_size=n),
+            st.lists(st.booleans(), min_size=n, max_size=n),
+            st.lists(st.text(max_size=5), min_size=n, max_size=n),
+            st.lists(st.none() | st.integers(-5, 5) | st.text(max_size=3) | st.floats(allow_nan=True), min_size=n, max_size=n),
+        )
+    )
+)
 def test_dataframe_columns_read_as_each_value_prints(columns):
     frame = pd.DataFrame(dict(zip("fibsm", columns)))
     frame["n"] = pd.array([v if abs(v) < 2**62 else None for v in columns[1]], dtype="Int64")

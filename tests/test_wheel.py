@@ -14,16 +14,22 @@ ROOT = Path(__file__).parent.parent
 def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert built.returncode == 0, built.stderr[-2000:]
     [wheel] = (tmp_path / "dist").glob("neuprog-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"neuprog/grammars/program.lark", "neuprog/pretrained/wtq/model.safetensors", "neuprog/pretrained/wtq/MODEL_CARD.md"} <= names
+    assert {"neuprog/lang/program.lark", "neuprog/pretrained/wtq/model.safetensors", "neuprog/pretrained/wtq/MODEL_CARD.md"} <= names
     site = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(site), str(wheel)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert installed.returncode == 0, installed.stderr[-2000:]
     table = tmp_path / "medals.csv"
@@ -32,7 +38,12 @@ def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     script = "import neuprog, sys; from neuprog.app.cli import main; print(neuprog.__file__); sys.exit(main(sys.argv[1:]))"
     asked = subprocess.run(
         [sys.executable, "-c", script, "ask", str(table), "how many gold medals did canada win?"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=environment, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=environment,
+        check=False,
     )
     assert asked.returncode == 0, asked.stderr[-2000:]
     where, *answer = asked.stdout.splitlines()

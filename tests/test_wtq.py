@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuprog.wtq import files as wtq
 from neuprog.errors import DataError
 from neuprog.tables.table import Table
+from neuprog.wtq import files as wtq
 from neuprog.wtq.files import Example, escape, iter_tables, load_split, read_questions, read_table, resolve_table, split_list, unescape
 
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "wtq-sample"
@@ -134,9 +133,7 @@ def test_read_questions_reports_a_missing_file_as_data_error(tmp_path):
 def test_read_table_keeps_quoted_newlines_backslash_quotes_and_backslashes(tmp_path):
     path = write(
         tmp_path / "t.csv",
-        '"Rank","Name\nof team","Note"\n'
-        '"1","The \\"Reds\\"","a\\\\b"\n'
-        '"2","multi\nline\ncell",""\n',
+        '"Rank","Name\nof team","Note"\n"1","The \\"Reds\\"","a\\\\b"\n"2","multi\nline\ncell",""\n',
     )
     table = read_table(path)
     assert [table.header, *table.rows] == [
@@ -241,15 +238,40 @@ def test_pipeline_trains_evaluates_exports_and_answers_on_the_shipped_sample(tmp
     from neuprog.app.cli import main
 
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({
-        "data": str(SAMPLE), "train_split": "sample-train", "dev_split": "sample-dev", "batch_size": 8, "epochs": 2,
-        "eval_every": 5, "seed": 0, "threads": 1,
-        "model": {"steps": 3, "hidden": 32, "embedding": 16, "search_samples": 4},
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "data": str(SAMPLE),
+                "train_split": "sample-train",
+                "dev_split": "sample-dev",
+                "batch_size": 8,
+                "epochs": 2,
+                "eval_every": 5,
+                "seed": 0,
+                "threads": 1,
+                "model": {"steps": 3, "hidden": 32, "embedding": 16, "search_samples": 4},
+            }
+        )
+    )
     assert main(["train", "--config", str(config), "--out", str(tmp_path / "run"), "--quiet"]) == 0
     predictions = tmp_path / "dev.tsv"
-    assert main(["eval", str(tmp_path / "run" / "last.pt"), "--data", str(SAMPLE), "--split", "sample-dev",
-                 "--predictions", str(predictions), "--report", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                str(tmp_path / "run" / "last.pt"),
+                "--data",
+                str(SAMPLE),
+                "--split",
+                "sample-dev",
+                "--predictions",
+                str(predictions),
+                "--report",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     scored = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     assert scored["total"] == 20 and "| by answer type |" in out

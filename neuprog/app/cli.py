@@ -66,7 +66,6 @@ def _model(path: str | None):
     """The bundled model, a model folder, or a training checkpoint (.pt)."""
 
     if path and Path(path).is_file():
-
         return load_model(path)[0]
     return NeuralProgrammer.from_pretrained(path)
 
@@ -91,7 +90,6 @@ def _explain(args) -> None:
     question = _question(args.question)
     print(explain_text(model, table, question, top=args.top))
     if args.plot:
-
         plot_explanation(model, table, question, args.plot)
         print(f"plot: {args.plot}")
 
@@ -126,7 +124,6 @@ def _eval(args) -> None:
         Path(args.predictions).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(json.dumps({"split": args.split, "accuracy": round(result["accuracy"], 4), "correct": result["correct"], "total": result["total"]}))
     if args.report:
-
         print(markdown(breakdown(samples, result)))
 
 

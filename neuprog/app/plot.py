@@ -8,9 +8,9 @@ import numpy as np
 
 from neuprog.atomic import replacing
 from neuprog.errors import NeuprogError
-from neuprog.tables.table import Table
 from neuprog.lang.program import render
 from neuprog.lang.values import Column, Constant
+from neuprog.tables.table import Table
 
 MAX_ROWS = 40  # rows drawn in the selection panel; longer tables are cut, and the title says so
 
@@ -57,7 +57,6 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
         import matplotlib.pyplot as plt
     except ImportError:
         raise NeuprogError("plotting needs matplotlib: pip install 'neuprog[plot]'") from None
-
 
     data = explanation_arrays(model, table, question)
     panels = [

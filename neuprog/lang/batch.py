@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from neuprog.tables.table import Table
 from neuprog.tables.constant import Constant
+from neuprog.tables.table import Table
 
 
 @dataclass
@@ -34,7 +34,7 @@ class TableBatch:
         return self.numbers.shape[0]
 
     @classmethod
-    def build(cls, tables: Sequence[Table], constants: Sequence[Sequence[Constant]]) -> "TableBatch":
+    def build(cls, tables: Sequence[Table], constants: Sequence[Sequence[Constant]]) -> TableBatch:
         """Pad tables to the largest in the batch; every table needs at least one row and column.
 
         >>> table = Table.from_rows(["a"], [["1"], ["2"]])
@@ -84,11 +84,11 @@ class TableBatch:
             equals=torch.from_numpy(equals),
         )
 
-    def take(self, index: torch.Tensor) -> "TableBatch":
+    def take(self, index: torch.Tensor) -> TableBatch:
         """The tables at ``index`` (1-D, repeats allowed), in that order."""
         return TableBatch(**{name: getattr(self, name).index_select(0, index) for name in self.__dataclass_fields__})
 
-    def repeat(self, times: int) -> "TableBatch":
+    def repeat(self, times: int) -> TableBatch:
         """Each table ``times`` times in a row: (B, ...) -> (B * times, ...)."""
         return self.take(torch.arange(self.size, device=self.numbers.device).repeat_interleave(times))
 
@@ -101,5 +101,5 @@ class TableBatch:
             cache[descending] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
         return cache[descending]
 
-    def to(self, device: torch.device | str) -> "TableBatch":
+    def to(self, device: torch.device | str) -> TableBatch:
         return TableBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})

@@ -151,7 +151,7 @@ def syntax_error(text: str, error: UnexpectedInput) -> ProgramSyntaxError:
     expected: set[str] = set()
     if isinstance(error, UnexpectedCharacters):
         found = f"unexpected character {text[error.pos_in_stream]!r}"
-        expected = set(error.allowed or ())
+        expected = _accepted_after(text[: error.pos_in_stream])
     elif isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         found = "unexpected end of program"
         line, column = len(lines), len(lines[-1]) + 1
@@ -166,6 +166,16 @@ def syntax_error(text: str, error: UnexpectedInput) -> ProgramSyntaxError:
         + (f" (expected {' or '.join(wanted)})" if wanted else "")
         + (f" in `{snippet}`" if snippet else "")
     )
+
+
+def _accepted_after(prefix: str) -> set[str]:
+    """The terminals the parser accepts after ``prefix``: exact, where the lexer's own list merges LALR states."""
+    try:
+        interactive = _parser().parse_interactive(prefix, start="start")
+        interactive.exhaust_lexer()
+        return set(interactive.accepts())
+    except UnexpectedInput:
+        return set()
 
 
 def template_shape(op) -> tuple[str, ...]:

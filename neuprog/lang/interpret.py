@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 from neuprog.lang.literals import constant_of
@@ -15,7 +13,7 @@ from neuprog.lang.values import Cells, Scalar
 from neuprog.tables.scoring import format_number
 from neuprog.tables.table import Table
 
-Answer = Union[float, Cells]
+Answer = float | Cells
 """A program's answer: a number, or a set of cells."""
 
 

@@ -13,9 +13,9 @@ import torch
 
 from neuprog.lang.batch import TableBatch
 from neuprog.lang.registry import Registry
-from neuprog.tables.table import Table
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
 from neuprog.tables.constant import Constant
+from neuprog.tables.table import Table
 
 BUILTINS = Registry()
 op = BUILTINS.op

@@ -24,7 +24,7 @@ def parse(text: str, registry: Registry | None = None) -> Program:
     registry = registry or BUILTINS
     steps = parse_forms(text)
     program_steps = []
-    for position, (name, form, meta) in enumerate(steps, start=1):
+    for position, (name, form, _meta) in enumerate(steps, start=1):
         if name != f"s{position}":
             raise ProgramSyntaxError(f"syntax error at line {name.line}, column {name.column}: step {position} must be named s{position}, not {name}")
         where = f"line {form.meta.line}, column {form.meta.column}"

@@ -14,6 +14,7 @@ __all__ = ["Program", "Step", "check", "render", "render_arg", "render_step"]
 
 # -- type checking ---------------------------------------------------------------------------
 
+
 def check(program: Program, registry: Registry) -> list[type]:
     """Type-check a program against the registry; returns each step's result type.
 

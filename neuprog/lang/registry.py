@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 import re
 import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from neuprog.errors import RegistryError
 from neuprog.lang.grammar import template_shape
@@ -168,11 +169,11 @@ class Registry:
     def by_shape(self, shape: tuple) -> Op | None:
         return self._shapes.get(shape)
 
-    def copy(self) -> "Registry":
+    def copy(self) -> Registry:
         """A new registry with the same ops, to extend without touching this one."""
         return Registry(self._ops.values())
 
-    def subset(self, names: typing.Iterable[str]) -> "Registry":
+    def subset(self, names: typing.Iterable[str]) -> Registry:
         """A registry of only the named ops, in this registry's order (unknown names are an error)."""
         wanted = set(names)
         for name in wanted:

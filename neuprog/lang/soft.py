@@ -7,10 +7,9 @@ from dataclasses import dataclass
 import torch
 
 from neuprog.lang.batch import TableBatch
-from neuprog.lang.tree import AllRows, ColumnRef, NumberLiteral, Program, Step, StepRef, TextLiteral
-from neuprog.lang.values import STACKED_TYPES
 from neuprog.lang.registry import Registry
-from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.lang.tree import ColumnRef, Program, Step, StepRef, TextLiteral
+from neuprog.lang.values import STACKED_TYPES, TYPES, Column, RowMask
 from neuprog.tables.constant import Constant
 
 
@@ -40,8 +39,8 @@ class Choices:
         """
         column_p, constant_p = self.given(ops)  # (B, S, T, C), (B, S, T, K)
         op_p = self.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
-        log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()  # noqa: E731
-        takes = lambda value_type: uses(registry, value_type, ops.device)[ops]  # noqa: E731  (B, S, T)
+        log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()
+        takes = lambda value_type: uses(registry, value_type, ops.device)[ops]
         return log(op_p, ops) + takes(Column) * log(column_p, columns) + takes(Constant) * log(constant_p, constants)
 
     def chosen(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -50,7 +49,7 @@ class Choices:
         columns, constants = self.given(ops.unsqueeze(1))  # (B, 1, T, C), (B, 1, T, K)
         return ops, columns.argmax(-1).squeeze(1), constants.argmax(-1).squeeze(1)
 
-    def argmax(self) -> "Choices":
+    def argmax(self) -> Choices:
         """One-hot choices at the most probable op, column and constant of every step."""
         return Choices(*(torch.nn.functional.one_hot(d.argmax(-1), d.shape[-1]).to(d.dtype) for d in (self.ops, self.columns, self.constants)))
 
@@ -70,8 +69,7 @@ class Execution:
 
 
 def _fills(batch: TableBatch) -> dict[type, torch.Tensor]:
-    B = batch.size
-    return {RowMask: batch.rows, Scalar: batch.numbers.new_zeros(B), Cells: torch.zeros_like(batch.cells)}
+    return {t: TYPES[t].empty_soft(batch) for t in STACKED_TYPES}
 
 
 def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool = False) -> Execution:
@@ -129,7 +127,7 @@ def _hard_step(registry, batch, stacks, fills, weights, column, constant):
         rows = torch.nonzero(chosen == index).squeeze(1)
         if not len(rows):
             continue
-        pick = lambda v: v.index_select(0, rows)  # noqa: E731
+        pick = lambda v, rows=rows: v.index_select(0, rows)
         local = {ty: [pick(v) for v in stack] for ty, stack in stacks.items()}
         result = op.soft(batch.take(rows), *op.arguments(local, pick(column[:, index]), pick(constant[:, index])))
         after = op.update({op.returns: local[op.returns]}, result, {op.returns: pick(fills[op.returns])})[op.returns]
@@ -145,14 +143,12 @@ def _expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return weight.reshape(weight.shape + (1,) * (like.dim() - 1))
 
 
-def decode(
-    registry: Registry, ops: list[int], columns: list[int], constants: list[int], header: list[str], constant_args: list
-) -> Program:
+def decode(registry: Registry, ops: list[int], columns: list[int], constants: list[int], header: list[str], constant_args: list) -> Program:
     """The program that hard execution of these choices runs, with references in place of the stacks.
 
     ``constant_args`` are the program literals of the question's constants, in pointer order.
     """
-    fills = {RowMask: AllRows(), Scalar: NumberLiteral(value=0.0), Cells: None}
+    fills = {t: TYPES[t].empty_ref() for t in STACKED_TYPES}
     depth = registry.stack_depth()
     stacks = {t: [fills[t]] * depth for t in STACKED_TYPES}
     steps = []

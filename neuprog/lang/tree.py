@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -72,7 +72,7 @@ class DateLiteral(_Node):
         return value
 
 
-Arg = Annotated[Union[StepRef, AllRows, ColumnRef, NumberLiteral, TextLiteral, DateLiteral], Field(discriminator="kind")]
+Arg = Annotated[StepRef | AllRows | ColumnRef | NumberLiteral | TextLiteral | DateLiteral, Field(discriminator="kind")]
 
 
 class Step(_Node):

@@ -21,8 +21,9 @@ Cells      a ``Cells`` instance            ``(B, R, C)`` cell probabilities
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -84,7 +85,8 @@ class TypeSpec:
 
 TYPES: dict[type, TypeSpec] = {
     RowMask: TypeSpec(
-        ("step", "all_rows"), "s1",
+        ("step", "all_rows"),
+        "s1",
         empty_exact=lambda table: np.ones(table.shape[0], dtype=bool),
         empty_soft=lambda batch: batch.rows,
         empty_ref=AllRows,
@@ -92,13 +94,17 @@ TYPES: dict[type, TypeSpec] = {
     Column: TypeSpec(("column",), '"c"'),
     Constant: TypeSpec(("number", "text", "date"), "0"),
     Scalar: TypeSpec(
-        ("step", "number"), "s1", answer=True,
+        ("step", "number"),
+        "s1",
+        answer=True,
         empty_exact=lambda table: 0.0,
         empty_soft=lambda batch: batch.numbers.new_zeros(batch.size),
         empty_ref=lambda: NumberLiteral(value=0.0),
     ),
     Cells: TypeSpec(
-        ("step",), "s1", answer=True,
+        ("step",),
+        "s1",
+        answer=True,
         empty_exact=lambda table: None,
         empty_soft=lambda batch: torch.zeros_like(batch.cells),
         empty_ref=lambda: None,

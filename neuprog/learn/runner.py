@@ -9,17 +9,16 @@ from pathlib import Path
 
 import torch
 
+from neuprog.errors import CheckpointError, ConfigError
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.registry import Registry
 from neuprog.learn.checkpoint import load_checkpoint
+from neuprog.learn.train import fit, seed_everything
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import Vocab, collate
-from neuprog.wtq.samples import load_samples
-from neuprog.errors import CheckpointError, ConfigError
+from neuprog.model.neural_programmer import NeuralProgrammer, assemble
 from neuprog.wtq.evaluate import evaluate
-from neuprog.model.neural_programmer import NeuralProgrammer
-from neuprog.lang.ops import BUILTINS
-from neuprog.model.neural_programmer import assemble
-from neuprog.lang.registry import Registry
-from neuprog.learn.train import fit, seed_everything
+from neuprog.wtq.samples import load_samples
 
 
 def describe(model: NeuralProgrammer, config: TrainConfig) -> dict:
@@ -44,7 +43,7 @@ def train_from_config(
     model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight).to(place)
     batches = partial(collate, vocab=vocab)
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
-    cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]  # noqa: E731
+    cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
     return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
 
 

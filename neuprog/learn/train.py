@@ -7,8 +7,9 @@ import math
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -216,7 +217,10 @@ def _restore_rank_state(model: torch.nn.Module, state: dict, world: int, rank: i
     ranks = state.get("ranks") or [{"rng": state["rng"], "extra": {}}]  # checkpoints from before per-rank state
     if len(ranks) != world:
         if rank == 0:
-            print(f"resuming {len(ranks)} ranks' training with {world}: random draws restart and every rank starts from rank 0's search memory, so the run will differ", file=sys.stderr)
+            print(
+                f"resuming {len(ranks)} ranks' training with {world}: random draws restart and every rank starts from rank 0's search memory, so the run will differ",
+                file=sys.stderr,
+            )
         seed_everything(seed + rank + state["step"])
         return
     torch.set_rng_state(ranks[rank]["rng"])

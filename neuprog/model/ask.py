@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from neuprog.lang.tree import AllRows, ColumnRef, StepRef
 from neuprog.lang.program import render
-from neuprog.tables.table import Table
+from neuprog.lang.tree import AllRows, ColumnRef, StepRef
 from neuprog.lang.values import Cells
 from neuprog.model.views import step_views
+from neuprog.tables.table import Table
 
 TableLike = Any  # a CSV path, a Table or a pandas DataFrame
 

@@ -87,7 +87,7 @@ class TrainConfig(_Strict):
     """torch intra-op threads; none leaves torch's default."""
 
     @model_validator(mode="after")
-    def _limits(self) -> "TrainConfig":
+    def _limits(self) -> TrainConfig:
         if self.dev_limit is not None and self.dev_split is None:
             raise ValueError("dev_limit needs a dev_split")
         return self

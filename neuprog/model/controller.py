@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuprog.model.config import ModelConfig
-from neuprog.model.features import Batch
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Choices, uses
+from neuprog.model.config import ModelConfig
+from neuprog.model.features import Batch
 from neuprog.tables.constant import Constant
 
 NEG = -1e9

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -85,7 +85,7 @@ class Vocab:
         self.index = {w: i for i, w in enumerate(self.words)}
 
     @classmethod
-    def build(cls, samples: Sequence[Sample], min_count: int = 1) -> "Vocab":
+    def build(cls, samples: Sequence[Sample], min_count: int = 1) -> Vocab:
         counts: Counter = Counter()
         for sample in samples:
             counts.update(_question_words(sample.question))
@@ -131,7 +131,7 @@ class Batch:
     item_mask: torch.Tensor  # (B, N) bool
     has_cells: torch.Tensor  # (B,) bool
 
-    def to(self, device: torch.device) -> "Batch":
+    def to(self, device: torch.device) -> Batch:
         """The batch with every tensor on ``device``; itself when it is there already."""
         if self.tokens.device == device:
             return self

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from neuprog.model.features import Batch
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Execution
 from neuprog.lang.values import Cells, Scalar
+from neuprog.model.features import Batch
 
 UNREACHABLE = 30.0
 """Loss of an op whose answer type cannot produce the gold answer; the same for all, so it carries no gradient alone."""

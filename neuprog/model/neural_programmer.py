@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn
 
 from neuprog.errors import CheckpointError, ExecutionError
-from neuprog.lang.ops import BUILTINS
 from neuprog.lang.interpret import Answer, answer_texts, interpret
 from neuprog.lang.literals import literals_of
+from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Choices, Execution, decode, execute
 from neuprog.lang.tree import Program
-from neuprog.model.folder import BUNDLED, read_folder, registry_for, write_folder
 from neuprog.model.ask import AskResult, TableLike, ask
 from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
 from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
+from neuprog.model.folder import BUNDLED, read_folder, registry_for, write_folder
 from neuprog.model.loss import answer_loss
 from neuprog.model.search import search_loss
 from neuprog.tables.table import Table
@@ -60,7 +60,9 @@ class NeuralProgrammer(nn.Module):
         if batch.has_scalar.any() or batch.has_cells.any():
             loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
             if self.training and self.config.search_samples:
-                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory)
+                loss = loss + self.config.search_weight * search_loss(
+                    self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory
+                )
         return choices, execution, loss
 
     def get_extra_state(self) -> dict:

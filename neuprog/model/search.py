@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from neuprog.model.features import Batch
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Choices, execute, uses
 from neuprog.lang.values import Cells, Column, Scalar
+from neuprog.model.features import Batch
 from neuprog.tables.constant import Constant
 
 
@@ -50,8 +50,8 @@ def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, column
     B, S, T = ops.shape
     tables = batch.tables.repeat(S)
     O = len(registry)
-    one_hot = lambda index, size: torch.nn.functional.one_hot(index.reshape(B * S, T), size).float()  # noqa: E731
-    every_op = lambda index, size: one_hot(index, size).unsqueeze(2).expand(-1, -1, O, -1)  # noqa: E731  (B * S, T, O, X)
+    one_hot = lambda index, size: torch.nn.functional.one_hot(index.reshape(B * S, T), size).float()
+    every_op = lambda index, size: one_hot(index, size).unsqueeze(2).expand(-1, -1, O, -1)
     choices = Choices(one_hot(ops, O), every_op(columns, tables.cells.shape[2]), every_op(constants, tables.constants.shape[1]))
     execution = execute(registry, tables, choices, hard=True)
     last = ops[:, :, -1].reshape(B * S)  # (B * S,)
@@ -96,7 +96,9 @@ def search_loss(
     if not right.any():
         return choices.ops.sum() * 0.0
     logp = choices.log_prob(registry, ops, columns, constants)  # (B, S, T)
-    same = _repeated(ops, columns * uses(registry, Column, ops.device)[ops], constants * uses(registry, Constant, ops.device)[ops])  # unused choices do not tell programs apart
+    same = _repeated(
+        ops, columns * uses(registry, Column, ops.device)[ops], constants * uses(registry, Constant, ops.device)[ops]
+    )  # unused choices do not tell programs apart
     program = logp.sum(2).masked_fill(~right | same, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()

@@ -58,32 +58,38 @@ class ParsedCell:
 _EMPTY = ParsedCell(None, None, None)
 
 # Every dash and minus becomes "-", every odd space " ", invisible marks vanish, so regexes stay simple.
-_NORMALIZE = str.maketrans({
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
-    **dict.fromkeys("\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000", " "),
-    **dict.fromkeys("\u200b\u200e\u200f\ufeff", None)})
+_NORMALIZE = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000", " "),
+        **dict.fromkeys("\u200b\u200e\u200f\ufeff", None),
+    }
+)
 _FOOTNOTE_REFERENCE = re.compile(r"\[[^\[\]]{0,24}\]", re.A)
 _FOOTNOTE_MARKS = "*†‡§¶"
 _HAS_DIGIT = re.compile(r"[0-9]").search
 
-_MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?"
+)
 _MONTH_NAMES = "january february march april may june july august september october november december".split()
 _MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTH_WORD = re.compile(_MONTH, re.I | re.A)
 _ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-_MONTH_FIRST_DATE = re.compile(rf"{_WEEKDAY}{_MONTH},?\s*(?:(\d{{1,2}}){_ORDINAL_SUFFIX}(?!\d)"
-                               rf"(?:,?\s+(\d{{4}})(?!\d))?|(\d{{4}})(?!\d))", re.I | re.A)
-_DAY_FIRST_DATE = re.compile(
-    rf"(\d{{1,2}}){_ORDINAL_SUFFIX}\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}})(?!\d))?", re.I | re.A)
+_MONTH_FIRST_DATE = re.compile(
+    rf"{_WEEKDAY}{_MONTH},?\s*(?:(\d{{1,2}}){_ORDINAL_SUFFIX}(?!\d)"
+    rf"(?:,?\s+(\d{{4}})(?!\d))?|(\d{{4}})(?!\d))",
+    re.I | re.A,
+)
+_DAY_FIRST_DATE = re.compile(rf"(\d{{1,2}}){_ORDINAL_SUFFIX}\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}})(?!\d))?", re.I | re.A)
 _YEAR_FIRST_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)", re.A)
 # Slashes and dashes are read month-first (English Wikipedia), dots day-first (European).
 _YEAR_LAST_DATE = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)", re.A)
 _MONTH_SLASH_YEAR = re.compile(r"(\d{1,2})/(\d{4})", re.A)
 # "May 31 - June 13, 1983": the year at the end of a range belongs to its start too.
-_RANGE_END_YEAR = re.compile(
-    rf"\s*-\s*(?:{_MONTH}\s*)?\d{{1,2}}{_ORDINAL_SUFFIX}(?:\s+{_MONTH})?,?\s+(\d{{4}})(?!\d)", re.I | re.A)
+_RANGE_END_YEAR = re.compile(rf"\s*-\s*(?:{_MONTH}\s*)?\d{{1,2}}{_ORDINAL_SUFFIX}(?:\s+{_MONTH})?,?\s+(\d{{4}})(?!\d)", re.I | re.A)
 
 _LEADING_NUMBER = re.compile(
     r"""(?:[~≈\#]\s?|ca?\.\s?)?              # 'about' and rank marks
@@ -99,23 +105,19 @@ _LEADING_NUMBER = re.compile(
     re.X | re.A,
 )
 _SCALE = re.compile(r"\s?(?:(thousand|million|billion|trillion)|(k|m|mn|b|bn))(?![a-z])", re.I | re.A)
-_SCALE_EXPONENTS = {"thousand": 3, "k": 3, "million": 6, "m": 6, "mn": 6,
-                    "billion": 9, "b": 9, "bn": 9, "trillion": 12}
+_SCALE_EXPONENTS = {"thousand": 3, "k": 3, "million": 6, "m": 6, "mn": 6, "billion": 9, "b": 9, "bn": 9, "trillion": 12}
 _SECOND_NUMBER = re.compile(r"\s*[-/]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(?![\d,.]?\d)", re.A)
-_CLOCK = re.compile(
-    r"([-+])?(\d+):([0-5]\d)(?::([0-5]\d))?(\.\d+)?(?![\d:])(?:\s?([ap])\.?m\b\.?)?", re.I | re.A)
+_CLOCK = re.compile(r"([-+])?(\d+):([0-5]\d)(?::([0-5]\d))?(\.\d+)?(?![\d:])(?:\s?([ap])\.?m\b\.?)?", re.I | re.A)
 _COLON_SCORE = re.compile(r"(\d+):(\d)(?!\d)", re.A)
 _RESULT_MARKS = ("W ", "L ", "D ", "T ")
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-          " sixteen seventeen eighteen nineteen").split()
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS)}
 _NUMBER_WORDS.update({word: 20 + 10 * index for index, word in enumerate(_TENS)})
 _NUMBER_WORDS.update(hundred=100, thousand=1000, million=10**6, billion=10**9)
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fifth": 5, "eighth": 8, "ninth": 9, "twelfth": 12}
-_ORDINAL_WORDS.update({f"{word}th": value for word, value in _NUMBER_WORDS.items()
-                       if 4 <= value <= 19 and value not in (5, 8, 9, 12)})
+_ORDINAL_WORDS.update({f"{word}th": value for word, value in _NUMBER_WORDS.items() if 4 <= value <= 19 and value not in (5, 8, 9, 12)})
 _ORDINAL_WORDS.update({f"{word[:-1]}ieth": 20 + 10 * index for index, word in enumerate(_TENS)})
 _ORDINAL_WORDS.update(hundredth=100, thousandth=1000)
 _NUMERIC_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\.?", re.A)
@@ -287,7 +289,7 @@ def _parse_leading_number(text: str) -> ParsedCell:
     value = float(mantissa)
     if not math.isfinite(value):
         return _EMPTY
-    rest = text[match.end():]
+    rest = text[match.end() :]
     fraction = 0.0
     if rest and mantissa.isdecimal() and 0 < unicodedata.numeric(rest[0], 0) < 1:  # "2½"
         fraction = unicodedata.numeric(rest[0])
@@ -298,7 +300,7 @@ def _parse_leading_number(text: str) -> ParsedCell:
         # Scaling in the decimal string keeps "$3.2 million" exactly 3200000.0.
         value = float(f"{mantissa}e{exponent}") if "e" not in mantissa.lower() else value * 10**exponent
         fraction *= 10**exponent
-        rest = rest[scale.end():]
+        rest = rest[scale.end() :]
     value += fraction
     number = -value if negative else value
     if not rest:
@@ -329,7 +331,7 @@ def _parse_leading_number(text: str) -> ParsedCell:
 def _parse_clock(clock: re.Match, text: str) -> ParsedCell:
     """'2:31.4' and '1:02:03' count seconds; 'h:mm' counts minutes, so that clock times sort right."""
     sign, first, second, third, fraction, meridiem = clock.groups()
-    rest = text[clock.end():]
+    rest = text[clock.end() :]
     if rest[:1] in (".", ",") and rest[1:2].isdecimal():
         return _EMPTY
     leading = int(first)

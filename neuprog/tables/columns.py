@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,18 +24,26 @@ def _number_automaton() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     and the accepting states. A table lets numpy run every text of a column in step.
     """
     classes = np.full(129, 6, dtype=np.uint8)  # 6: any other character; index 128 stands for every non-ASCII one
-    classes[ord("0"):ord("9") + 1] = 0
+    classes[ord("0") : ord("9") + 1] = 0
     for cls, char in enumerate("$-,.%", start=1):
         classes[ord(char)] = cls
     END = 7  # past the end of the text
     states = "start dollar sign d1 d2 d3 d4+ comma c1 c2 c3 dot fraction percent dead".split()
     S = {name: index for index, name in enumerate(states)}
     moves = {  # state: {class character: next state}
-        "start": {"$": "dollar", "-": "sign", "0": "d1"}, "dollar": {"-": "sign", "0": "d1"}, "sign": {"0": "d1"},
-        "d1": {"0": "d2", ",": "comma", ".": "dot", "%": "percent"}, "d2": {"0": "d3", ",": "comma", ".": "dot", "%": "percent"},
-        "d3": {"0": "d4+", ",": "comma", ".": "dot", "%": "percent"}, "d4+": {"0": "d4+", ".": "dot", "%": "percent"},
-        "comma": {"0": "c1"}, "c1": {"0": "c2"}, "c2": {"0": "c3"}, "c3": {",": "comma", ".": "dot", "%": "percent"},
-        "dot": {"0": "fraction"}, "fraction": {"0": "fraction", "%": "percent"},
+        "start": {"$": "dollar", "-": "sign", "0": "d1"},
+        "dollar": {"-": "sign", "0": "d1"},
+        "sign": {"0": "d1"},
+        "d1": {"0": "d2", ",": "comma", ".": "dot", "%": "percent"},
+        "d2": {"0": "d3", ",": "comma", ".": "dot", "%": "percent"},
+        "d3": {"0": "d4+", ",": "comma", ".": "dot", "%": "percent"},
+        "d4+": {"0": "d4+", ".": "dot", "%": "percent"},
+        "comma": {"0": "c1"},
+        "c1": {"0": "c2"},
+        "c2": {"0": "c3"},
+        "c3": {",": "comma", ".": "dot", "%": "percent"},
+        "dot": {"0": "fraction"},
+        "fraction": {"0": "fraction", "%": "percent"},
     }
     class_of = {"0": 0, "$": 1, "-": 2, ",": 3, ".": 4, "%": 5}
     transitions = np.full((len(states), END + 1), S["dead"], dtype=np.uint8)

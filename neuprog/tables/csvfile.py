@@ -54,9 +54,7 @@ def read_csv_columns(path: str | Path, encoding: str = "utf-8", delimiter: str |
 def _csv_records(text: str, delimiter: str, escaped: bool, path: Path) -> list[list[str]]:
     """Non-blank records by the csv module: the reading rule itself, for any text."""
     csv.field_size_limit(1 << 30)  # real tables have cells far beyond csv's 128 KB default
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False
-    )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False)
     try:
         records = [row for row in reader if row and "".join(row).strip()]
     except csv.Error as error:
@@ -116,7 +114,7 @@ def _fields_per_line(data: np.ndarray, separator: int) -> np.ndarray | None:
     if not len(starts):
         return None
     separators = np.flatnonzero(data == separator)
-    count_before = lambda positions: np.searchsorted(separators, positions)  # noqa: E731  separators ahead of each position
+    count_before = lambda positions: np.searchsorted(separators, positions)
     per_line = np.diff(count_before(np.append(starts, len(data))))  # from each line's start to the next's
     quoted = np.zeros(len(starts), dtype=np.int64)  # separators inside quoted fields, per line
     np.add.at(quoted, np.searchsorted(starts, quotes[0::2], side="right") - 1, count_before(quotes[1::2]) - count_before(quotes[0::2]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from neuprog.tables.cells import Date, is_month, parse_cell, parse_date, parse_ordinal
+from neuprog.tables.constant import Constant
 from neuprog.tables.table import Table
 from neuprog.tables.text import contains_phrase, tokenize
-from neuprog.tables.constant import Constant
 
 STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where how "
@@ -31,7 +31,7 @@ class Question:
     spans: list[tuple[int, int]] = field(default_factory=list)  # token span [start, end) of each constant
 
     @classmethod
-    def read(cls, text: str, table: Table, max_constants: int = 12, max_phrase: int = 6) -> "Question":
+    def read(cls, text: str, table: Table, max_constants: int = 12, max_phrase: int = 6) -> Question:
         tokens = tokenize(text)
         found: list[tuple[tuple[int, int], Constant]] = []
         taken = [False] * len(tokens)

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-
 NUMBER_TOLERANCE = 1e-6
 
 _TO_ASCII = str.maketrans(
@@ -209,10 +208,7 @@ def answer_is_correct(
     if len(predicted_groups) != len(gold_groups):
         return False
     predicted_values = [value for group in predicted_groups for value in group]
-    return all(
-        any(gold_value.matches(value) for gold_value in group for value in predicted_values)
-        for group in gold_groups
-    )
+    return all(any(gold_value.matches(value) for gold_value in group for value in predicted_values) for group in gold_groups)
 
 
 def format_number(x: float) -> str:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from neuprog.tables.columns import parse_column
-from neuprog.tables.csvfile import read_csv_columns
 from neuprog.errors import DataError, ExecutionError
-from neuprog.tables.text import normalize
+from neuprog.tables.columns import parse_column
 from neuprog.tables.constant import Constant
+from neuprog.tables.csvfile import read_csv_columns
+from neuprog.tables.text import normalize
 
 _YEARS = (1000.0, 2100.0)
 
@@ -56,7 +56,7 @@ class Table:
         self._hits: dict[tuple[str, str], np.ndarray] = {}
         self._joined: dict[int, tuple[str, np.ndarray]] = {}
         parsed = [parse_column(column) for column in self.columns]
-        stack = lambda name, dtype: np.stack([getattr(c, name) for c in parsed], axis=1).astype(dtype).reshape(R, width)  # noqa: E731
+        stack = lambda name, dtype: np.stack([getattr(c, name) for c in parsed], axis=1).astype(dtype).reshape(R, width)
         self.numbers = stack("numbers", float)  # (R, C) float64, NaN where no number
         self.dates = stack("dates", float)  # (R, C) day numbers, NaN where no date
         self.years = stack("years", float)  # (R, C) year of a date cell, NaN otherwise
@@ -168,7 +168,7 @@ class Table:
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def from_rows(cls, header: Sequence[str], rows: Sequence[Sequence[str]], name: str = "table") -> "Table":
+    def from_rows(cls, header: Sequence[str], rows: Sequence[Sequence[str]], name: str = "table") -> Table:
         """A table from a header and rows of cell text."""
         if not header:
             raise DataError(f"{name}: the table has no columns")
@@ -179,7 +179,7 @@ class Table:
         return cls(list(header), columns, name=name)
 
     @classmethod
-    def from_dataframe(cls, frame, name: str = "dataframe") -> "Table":
+    def from_dataframe(cls, frame, name: str = "dataframe") -> Table:
         """A table from a pandas DataFrame: any dtypes, NaN, any index, repeated or empty headers.
 
         >>> import pandas as pd
@@ -193,7 +193,7 @@ class Table:
         return cls(header, [_column_texts(frame.iloc[:, c]) for c in range(len(header))], name=name)
 
     @classmethod
-    def from_csv(cls, path: str | Path, encoding: str = "utf-8", delimiter: str | None = None) -> "Table":
+    def from_csv(cls, path: str | Path, encoding: str = "utf-8", delimiter: str | None = None) -> Table:
         """A table from a CSV or TSV file whose first row is the header (see `read_csv_columns`)."""
         header, columns = read_csv_columns(path, encoding, delimiter)
         return cls(header, columns, name=str(path))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.wtq.oracle import answer_type
@@ -20,9 +20,7 @@ def evaluate(model, samples: Sequence, collate: Callable, batch_size: int = 64, 
     for start in range(0, len(samples), batch_size):
         chunk = samples[start : start + batch_size]
         predictions.extend(model.predict(collate(chunk)))
-    correct = [
-        bool(p.texts) and answer_is_correct(p.texts, s.answers, s.canon if typed_gold else None) for p, s in zip(predictions, samples)
-    ]
+    correct = [bool(p.texts) and answer_is_correct(p.texts, s.answers, s.canon if typed_gold else None) for p, s in zip(predictions, samples)]
     total = len(samples)
     return {"accuracy": sum(correct) / total if total else 0.0, "correct": sum(correct), "total": total, "predictions": predictions, "is_correct": correct}
 
@@ -47,6 +45,7 @@ def question_kind(question: str) -> str:
 
 def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
     """Accuracy by answer type, by question kind, and per confidence bucket (calibration)."""
+
     def tally(key_of) -> dict:
         groups: dict[str, list[bool]] = {}
         for sample, prediction, right in zip(samples, result["predictions"], result["is_correct"]):

@@ -16,10 +16,7 @@ from pathlib import Path
 from neuprog.errors import DataError
 from neuprog.tables.table import Table
 
-RELEASE_URL = (
-    "https://github.com/ppasupat/WikiTableQuestions/releases/download/"
-    "v1.0.2/WikiTableQuestions-1.0.2.compact.zip"
-)
+RELEASE_URL = "https://github.com/ppasupat/WikiTableQuestions/releases/download/v1.0.2/WikiTableQuestions-1.0.2.compact.zip"
 QUESTION_COLUMNS = ("id", "utterance", "context", "targetValue")
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
+from tqdm import tqdm
 
-from neuprog.tables.canon import canonical_forms
 from neuprog.lang.interpret import answer_texts
-from neuprog.lang.tree import Program
 from neuprog.lang.literals import literals_of
-from neuprog.lang.values import STACKED_TYPES
 from neuprog.lang.registry import Registry
-from neuprog.tables.scoring import answer_is_correct
 from neuprog.lang.soft import decode
-from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.lang.tree import Program
+from neuprog.lang.values import STACKED_TYPES, TYPES, Cells, Column
+from neuprog.tables.canon import canonical_forms
 from neuprog.tables.constant import Constant
+from neuprog.tables.scoring import answer_is_correct
+
 
 @dataclass
 class Coverage:
@@ -48,9 +49,8 @@ def search(registry: Registry, sample, steps: int, max_states: int = 20_000) -> 
     op at the last, stacked arguments taken by the same step machine.
     """
     table, constants = sample.table, sample.question.constants
-    R, C = table.shape
-    every_row = np.ones(R, dtype=bool)
-    fills = {RowMask: every_row, Scalar: 0.0, Cells: None}
+    C = table.shape[1]
+    fills = {t: TYPES[t].empty_exact(table) for t in STACKED_TYPES}
     depth = registry.stack_depth()
     start = {t: [fills[t]] * depth for t in STACKED_TYPES}
     frontier: dict[tuple, tuple[dict, tuple]] = {_state_key(start): (start, ())}
@@ -132,8 +132,6 @@ def coverage_report(registry: Registry, samples: Sequence, steps: int, max_state
     """Share of ``samples`` some program reaches, overall and per answer type."""
     iterator = samples
     if progress:
-        from tqdm import tqdm
-
         iterator = tqdm(samples, desc="oracle", unit="q", leave=False)
     found: Counter = Counter()
     total: Counter = Counter()
