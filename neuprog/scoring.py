@@ -1,8 +1,9 @@
 """Score predicted answers against gold answers with the official WikiTableQuestions rule.
 
-Every function here follows `evaluator.py` 1.0.2 of the WikiTableQuestions release step by
-step, quirks included (it is what published accuracies are measured with), so a verdict
-here is the official verdict. `examples/official_agreement.py` checks that on real data.
+`normalize`, `to_value` and `answer_is_correct` follow the official evaluator (`evaluator.py`
+1.0.2, as ported to Python 3) step by step, quirks included, since published accuracies are
+measured with it: a verdict here is the official verdict. `examples/official_agreement.py`
+checks that on real predictions and tests/fixtures keeps its verdicts.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def normalize(text: str) -> str:
     text = _SINGLE_QUOTES.sub("'", text)
     text = _DOUBLE_QUOTES.sub('"', text)
     text = _DASHES.sub("-", text)
-    while True:
+    while True:  # each removal can uncover another ("x [1] (a)"), so until nothing changes
         before = text
         text = _CITATIONS.sub("", text.strip())
         text = _REMARKS.sub("", text.strip())
@@ -194,8 +195,8 @@ def to_value(text: str, canon: str | None = None) -> Value:
         return NumberValue(year, normalize(text) if text else str(year))
     if not text:
         # The official spelling of a date without text; its unknown day prints as -1, a slip kept as is.
-        unknown = lambda part, spelled: spelled if part is None else str(part)  # noqa: E731
-        return DateValue(year, month, day, f"{unknown(year, 'xx')}-{unknown(month, 'xx')}-{unknown(day, '-1')}")
+        spelled = "-".join("xx" if part is None else str(part) for part in (year, month)) + f"-{-1 if day is None else day}"
+        return DateValue(year, month, day, spelled)
     return DateValue(year, month, day, normalize(text))
 
 
@@ -216,7 +217,7 @@ def answer_is_correct(
     """Whether a predicted answer list is right: same number of distinct values, each gold one matched.
 
     `gold_canon`, when given, holds one canonical string (or None) per gold item. An empty
-    prediction is wrong for any gold answer the data can hold (never an empty list).
+    prediction is wrong for any real gold answer; two empty lists agree, as they do officially.
 
     >>> answer_is_correct(["3.0"], ["3"])
     True
