@@ -118,7 +118,7 @@ def test_syntax_error_says_what_the_grammar_expected_at_the_position(text, expec
 
 
 def test_a_literal_the_tree_refuses_is_reported_at_its_position():
-    with pytest.raises(ProgramSyntaxError, match="line 1, column 30: .*finite"):
+    with pytest.raises(ProgramSyntaxError, match=r"line 1, column 30: .*finite"):
         parse('s1 = ALL_ROWS WHERE "Year" > 1e999; s2 = SELECT COUNT(*) FROM s1')
 
 

@@ -51,7 +51,7 @@ def answer_targets(table: Table, answers: Sequence[str], canon: Sequence[str | N
     """
     canon = canon if canon is not None else [None] * len(answers)
     gold = [_value(a, c) for a, c in zip(answers, canon)]
-    scalar = gold[0].amount if len(gold) == 1 and hasattr(gold[0], "amount") else None
+    scalar = float(gold[0].amount) if len(gold) == 1 and hasattr(gold[0], "amount") else None  # amounts may be exact ints
     cells = [_value(cell) for column in table.columns for cell in column]  # column by column, as the table keeps them
     R, C = table.shape
     items = []
