@@ -18,6 +18,8 @@ class TableBatch:
 
     numbers: torch.Tensor  # (B, R, C) float32, 0 where a cell has no number
     has_number: torch.Tensor  # (B, R, C) float32 in {0, 1}
+    order: torch.Tensor  # (B, R, C) float32, what superlatives sort by (dates in date columns), 0 where nothing
+    has_order: torch.Tensor  # (B, R, C) float32 in {0, 1}
     value_ids: torch.Tensor  # (B, R, C) int64 id of the cell text within its column, -1 if empty or padding
     rows: torch.Tensor  # (B, R) float32, 1 for real rows
     columns: torch.Tensor  # (B, C) bool, real columns
@@ -47,6 +49,8 @@ class TableBatch:
         K = max(1, max(len(k) for k in constants))
         numbers = np.zeros((B, R, C), np.float32)
         has_number = np.zeros((B, R, C), np.float32)
+        order = np.zeros((B, R, C), np.float32)
+        has_order = np.zeros((B, R, C), np.float32)
         value_ids = np.full((B, R, C), -1, np.int64)
         cells = np.zeros((B, R, C), np.float32)
         constant_mask = np.zeros((B, K), bool)
@@ -60,6 +64,9 @@ class TableBatch:
             present = ~np.isnan(table.numbers)
             numbers[b, :r, :c] = np.where(present, table.numbers, 0.0)
             has_number[b, :r, :c] = present
+            ordered = ~np.isnan(table.order_keys)
+            order[b, :r, :c] = np.where(ordered, table.order_keys, 0.0)
+            has_order[b, :r, :c] = ordered
             value_ids[b, :r, :c] = table.value_ids
             cells[b, :r, :c] = 1.0
             for k, constant in enumerate(found):
@@ -72,6 +79,8 @@ class TableBatch:
         return cls(
             numbers=torch.from_numpy(numbers),
             has_number=torch.from_numpy(has_number),
+            order=torch.from_numpy(order),
+            has_order=torch.from_numpy(has_order),
             value_ids=torch.from_numpy(value_ids),
             rows=cells_t.amax(dim=2),
             columns=cells_t.amax(dim=1) > 0,
@@ -92,14 +101,15 @@ class TableBatch:
         """Each table ``times`` times in a row: (B, ...) -> (B * times, ...)."""
         return self.take(torch.arange(self.size, device=self.numbers.device).repeat_interleave(times))
 
-    def value_order(self, descending: bool) -> torch.Tensor:
-        """(B, R, C) row indices per column sorted by number, rows without one last, ties in table order; cached."""
+    def value_order(self, descending: bool, by_number: bool = False) -> torch.Tensor:
+        """(B, R, C) row indices per column sorted by order key (or number), rows without one last, ties in table order; cached."""
         cache = self.__dict__.setdefault("_orders", {})
-        if descending not in cache:
+        if (descending, by_number) not in cache:
             missing = torch.tensor(float("-inf") if descending else float("inf"), device=self.numbers.device)
-            keys = torch.where(self.has_number > 0, self.numbers, missing)  # (B, R, C)
-            cache[descending] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
-        return cache[descending]
+            present, values = (self.has_number, self.numbers) if by_number else (self.has_order, self.order)
+            keys = torch.where(present > 0, values, missing)  # (B, R, C)
+            cache[descending, by_number] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
+        return cache[descending, by_number]
 
     def to(self, device: torch.device | str) -> TableBatch:
         return TableBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})

@@ -42,10 +42,10 @@ def first_of(weights: torch.Tensor, dim: int) -> torch.Tensor:
     return weights * before
 
 
-def top_by_value(batch: TableBatch, rows: torch.Tensor, descending: bool) -> torch.Tensor:
-    """Per column, the soft first selected row in value order, ties to the earlier row: (B, R, C)."""
-    order = batch.value_order(descending)  # (B, R, C)
-    weights = rows.unsqueeze(2) * batch.has_number  # (B, R, C)
+def top_by_value(batch: TableBatch, rows: torch.Tensor, descending: bool, by_number: bool = False) -> torch.Tensor:
+    """Per column, the soft first selected row in order-key (or number) order, ties to the earlier row: (B, R, C)."""
+    order = batch.value_order(descending, by_number)  # (B, R, C)
+    weights = rows.unsqueeze(2) * (batch.has_number if by_number else batch.has_order)  # (B, R, C)
     ranked = first_of(torch.gather(weights, 1, order), dim=1)  # (B, R, C) in value order
     return torch.zeros_like(weights).scatter(1, order, ranked)
 
@@ -133,6 +133,18 @@ or_greater = _widening("or_greater", ">", lambda a, b: a > b, "The selected rows
 or_less = _widening("or_less", "<", lambda a, b: a < b, "The selected rows plus every row whose value in `column` is less than `value`.")
 
 
+@op("{rows} OR {column} LIKE {phrase}")
+class or_select:
+    """The selected rows plus every row whose cell in `column` contains the question phrase `phrase` ("A or B")."""
+
+    def exact(table: Table, rows: RowMask, column: Column, phrase: Constant) -> RowMask:
+        return rows | table.phrase_matches(phrase)[:, column]
+
+    def soft(batch, rows, column, phrase):
+        extra = by_column_and_constant(batch.matches, column, phrase)  # (B, R)
+        return rows + extra - rows * extra
+
+
 @op("{rows} WHERE {column} = {value}")
 class equal:
     """Rows whose cell in `column` equals `value` (as a number, a date or the whole text)."""
@@ -192,8 +204,9 @@ def _extreme_row(name: str, descending: bool, doc: str):
     pick = np.argmax if descending else np.argmin
 
     def exact(table: Table, rows: RowMask, column: Column) -> RowMask:
-        index, values = numbers_in(table, rows, column)
-        return _mask(table, index[pick(values)] if len(index) else [])
+        keys = table.order_keys[:, column]
+        index = np.flatnonzero(rows & ~np.isnan(keys))
+        return _mask(table, index[pick(keys[index])] if len(index) else [])
 
     def soft(batch, rows, column):
         return by_column(top_by_value(batch, rows, descending), column)  # (B, R)
@@ -202,8 +215,8 @@ def _extreme_row(name: str, descending: bool, doc: str):
     return op("%s({rows}, {column})" % name.upper())(spec)
 
 
-argmax = _extreme_row("argmax", True, "The selected row with the largest number in `column` (the earlier row on ties).")
-argmin = _extreme_row("argmin", False, "The selected row with the smallest number in `column` (the earlier row on ties).")
+argmax = _extreme_row("argmax", True, "The selected row with the largest number (or latest date) in `column` (the earlier row on ties).")
+argmin = _extreme_row("argmin", False, "The selected row with the smallest number (or earliest date) in `column` (the earlier row on ties).")
 
 
 @op("MOST_COMMON({rows}, {column})")
@@ -293,7 +306,7 @@ def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
         return float(values.max() if descending else values.min()) if len(values) else 0.0
 
     def soft(batch, rows, column):
-        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, descending), batch.numbers, column)  # (B,)
+        return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, descending, by_number=True), batch.numbers, column)  # (B,)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
     return op("SELECT %s({column}) FROM {rows}" % keyword)(spec)

@@ -7,6 +7,7 @@ import os
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from neuprog.errors import CheckpointError, ConfigError
@@ -15,8 +16,9 @@ from neuprog.lang.registry import Registry
 from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.train import fit, seed_everything
 from neuprog.model.config import TrainConfig, parse_config
-from neuprog.model.features import Vocab, collate
+from neuprog.model.features import Batch, Sample, Vocab, collate, with_rows_shuffled
 from neuprog.model.neural_programmer import NeuralProgrammer, assemble
+from neuprog.tables.question import speaks_of_order
 from neuprog.wtq.evaluate import evaluate
 from neuprog.wtq.samples import load_samples
 
@@ -44,7 +46,18 @@ def train_from_config(
     batches = partial(collate, vocab=vocab)
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
     cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
-    return fit(model, train, batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+    train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
+    return fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+
+
+def shuffled_batch(samples: list[Sample], vocab: Vocab) -> Batch:
+    """A training batch in which every question that names no row order sees its table's rows shuffled.
+
+    The permutations come from torch's generator, whose state checkpoints keep, so a
+    resumed run draws the same ones.
+    """
+    generator = np.random.default_rng(int(torch.randint(0, 2**31 - 1, ()).item()))
+    return collate([sample if speaks_of_order(sample.question) else with_rows_shuffled(sample, generator) for sample in samples], vocab)
 
 
 def placement(device: str = "auto") -> torch.device:

@@ -75,6 +75,8 @@ class TrainConfig(_Strict):
     """Gradient norm clipping threshold."""
     scalar_weight: float = Field(1.0, gt=0)
     """Weight of the scalar-answer loss relative to the lookup loss."""
+    shuffle_unordered: bool = False
+    """Train questions that name no row order (no "first", "next", "above", ...) on their table with its rows shuffled anew each time, so a program that is right only because of the row order earns nothing."""
     size_buckets: int = Field(0, ge=0)
     """0: plain shuffling. N: every N batches' worth of shuffled questions is sorted by table size before it is cut into batches (batch order shuffled again), so a batch pads less."""
     eval_every: int = Field(500, ge=1)

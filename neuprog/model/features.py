@@ -63,6 +63,12 @@ def answer_targets(table: Table, answers: Sequence[str], canon: Sequence[str | N
     return scalar, items
 
 
+def with_rows_shuffled(sample: Sample, generator: np.random.Generator) -> Sample:
+    """The sample on a copy of its table with the rows in random order (answer targets follow their rows)."""
+    order = generator.permutation(sample.table.shape[0])
+    return replace(sample, table=sample.table.permuted(order), items=[item[order] for item in sample.items])
+
+
 def make_sample(
     example_id: str,
     question: str,

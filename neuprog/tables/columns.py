@@ -141,11 +141,11 @@ def _parse_fast(strings, lengths, index, numbers, dates, years, texts, general) 
         parsed = pd.to_datetime(pd.Series(wide[iso].astype(object)), format="%Y-%m-%d", errors="coerce")
         ok = np.asarray(parsed.notna() & (parsed.dt.year >= 1), dtype=bool)  # "2004-02-30", "0000-01-01": general path
         good, target = parsed[ok], index[iso][ok]
-        if not len(target):  # np.strings.replace fails on an empty array
+        if not len(target):
             return
         dates[target] = (good.to_numpy().astype("datetime64[D]").astype(np.int64) + _ORDINAL_OF_EPOCH).astype(float)
         years[target] = good.dt.year.to_numpy(dtype=float)
-        texts[target] = np.strings.replace(wide[iso][ok], "-", " ").astype(object)  # what normalize makes of them
+        texts[target] = wide[iso][ok].astype(object)  # normalize keeps an ISO date as one token
         general[target] = False
 
 

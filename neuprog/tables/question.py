@@ -15,6 +15,13 @@ STOPWORDS = frozenset(
 )
 
 
+ORDER_WORDS = frozenset(
+    "first last next previous before after above below top bottom listed list following preceding earlier later "
+    "consecutive row rows order preceded followed succeeded prior subsequent then".split()
+)
+"""Words that make a question depend on the order of the table's rows."""
+
+
 @dataclass
 class Question:
     """A question read against one table.
@@ -52,7 +59,11 @@ class Question:
         return cls(text, tokens, [c for _, c in found], [s for s, _ in found])
 
 
+_SCALES = {"thousand": 1e3, "million": 1e6, "millions": 1e6, "billion": 1e9, "billions": 1e9, "trillion": 1e12}
+
+
 def _numbers(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
+    """Numbers, ordinals and number words; a scale word after a number multiplies it ("20 million")."""
     found = []
     for i, token in enumerate(tokens):
         number = parse_cell(token).number if any(ch.isdigit() for ch in token) else None
@@ -60,15 +71,21 @@ def _numbers(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
             number = parse_ordinal(token)
             if number is None and not any(ch.isdigit() for ch in token):
                 number = parse_cell(token).number  # number words: "two", "twenty"
-        if number is not None:
+        if number is not None and i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
+            found.append(((i, i + 2), Constant(f"{token} {tokens[i + 1]}", number=float(number) * _SCALES[tokens[i + 1]])))
+        elif number is not None:
             found.append(((i, i + 1), Constant(token, number=float(number))))
     return found
 
 
 def _dates(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
-    """Full dates like "may 5 2004" or "5 may 2004"; a lone year stays a number."""
+    """Full dates like "may 5 2004", "5 may 2004" or "2004-05-05"; a lone year stays a number."""
     found = []
     for i, token in enumerate(tokens):
+        day = parse_date(token) if len(token) == 10 and token[4] == "-" else None
+        if isinstance(day, Date) and day.year is not None and day.month and day.day:
+            found.append(((i, i + 1), Constant(day.iso(), date=day.key())))
+            continue
         if not is_month(token):
             continue
         for start, end in ((i, i + 3), (i - 1, i + 2)):
@@ -79,6 +96,16 @@ def _dates(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
                 found.append(((start, end), Constant(parsed.iso(), date=parsed.key())))
                 break
     return found
+
+
+def speaks_of_order(question: Question) -> bool:
+    """Whether the question's answer may depend on row order (it names an order word such as "first" or "next").
+
+    >>> table = Table.from_rows(["Name"], [["Oslo"]])
+    >>> speaks_of_order(Question.read("who was listed first?", table)), speaks_of_order(Question.read("who won most?", table))
+    (True, False)
+    """
+    return any(token in ORDER_WORDS for token in question.tokens)
 
 
 def header_match(question: Question, header: str) -> float:

@@ -62,6 +62,7 @@ class Table:
         self.years = stack("years", float)  # (R, C) year of a date cell, NaN otherwise
         self.value_ids = stack("value_ids", np.int64)  # (R, C) index into texts[c] of the cell's normalised text, -1 if empty
         self.texts = [c.texts for c in parsed]  # per column, its distinct non-empty normalised texts
+        self.order_keys = _order_keys(self.numbers, self.dates)  # (R, C) what superlatives sort by, NaN where nothing
 
     def __repr__(self) -> str:
         return f"Table({self.name!r}, {self.shape[0]} rows, columns {self.header[:6]}{'...' if len(self.header) > 6 else ''})"
@@ -70,6 +71,22 @@ class Table:
     def rows(self) -> list[list[str]]:
         """The cells row by row (built on demand: tables keep columns)."""
         return [list(row) for row in zip(*self.columns)]
+
+    def permuted(self, order: Sequence[int]) -> Table:
+        """The same table with its rows in ``order`` (a permutation of row indices), parsed values carried along.
+
+        >>> Table.from_rows(["a"], [["1"], ["2"], ["3"]]).permuted([2, 0, 1]).numbers[:, 0].tolist()
+        [3.0, 1.0, 2.0]
+        """
+        order = np.asarray(order, dtype=np.int64)
+        table = object.__new__(Table)
+        table.header, table.name = list(self.header), self.name
+        table.columns = [column[order] for column in self.columns]
+        table._keys, table._hits, table._joined = {}, {}, {}
+        for name in ("numbers", "dates", "years", "value_ids", "order_keys"):
+            setattr(table, name, getattr(self, name)[order])
+        table.texts = self.texts
+        return table
 
     def cell(self, row: int, column: int) -> str:
         """The text of one cell."""
@@ -197,6 +214,18 @@ class Table:
         """A table from a CSV or TSV file whose first row is the header (see `read_csv_columns`)."""
         header, columns = read_csv_columns(path, encoding, delimiter)
         return cls(header, columns, name=str(path))
+
+
+def _order_keys(numbers: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """(R, C) sort keys: a column holding full dates (a date without a number) sorts by date, any other by number.
+
+    >>> numbers = np.array([[2004.0, 1.0], [np.nan, 2.0]])
+    >>> dates = np.array([[731581.0, np.nan], [731947.0, np.nan]])
+    >>> _order_keys(numbers, dates).tolist()
+    [[731581.0, 1.0], [731947.0, 2.0]]
+    """
+    by_date = (~np.isnan(dates) & np.isnan(numbers)).any(axis=0)  # (C,)
+    return np.where(by_date[None, :], dates, numbers)
 
 
 def _is_missing(value) -> bool:

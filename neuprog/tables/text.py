@@ -6,7 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_TOKEN = re.compile(r"(?:(?<!\w)-(?=\d))?[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
+# An ISO date stays one token ("2004-05-05"); otherwise words, and numbers with inner separators and a leading minus.
+_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}(?![\w-])|(?:(?<!\w)-(?=\d))?[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
 _MINUS = re.compile(r"[\u2212\u2012\u2013\u2014\ufe63\uff0d](?=\d)")
 
 
