@@ -21,6 +21,7 @@ from neuprog.model.config import load_config, parse_config
 from neuprog.model.features import collate
 from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.table import Table
+from neuprog.wtq import probes
 from neuprog.wtq.evaluate import breakdown, evaluate, markdown
 from neuprog.wtq.files import format_prediction_line
 from neuprog.wtq.oracle import coverage_report
@@ -125,6 +126,7 @@ def _eval(args) -> None:
     print(json.dumps({"split": args.split, "accuracy": round(result["accuracy"], 4), "correct": result["correct"], "total": result["total"]}))
     if args.report:
         print(markdown(breakdown(samples, result)))
+        print(probes.markdown(probes.probe(model, samples, result["is_correct"], lambda chunk: collate(chunk, model.vocab), args.batch_size)))
 
 
 def _oracle(args) -> None:
@@ -202,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, default=128)
     evaluate.add_argument("--quiet", action="store_true")
     evaluate.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda")
-    evaluate.add_argument("--report", action="store_true", help="also print accuracy by answer type, question kind and confidence")
+    evaluate.add_argument(
+        "--report",
+        action="store_true",
+        help="also print accuracy by answer type, question kind and confidence, and the spurious-program probes (order-free questions on shuffled rows, A-or-B questions with the options swapped)",
+    )
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
 

@@ -39,6 +39,7 @@ def train_from_config(
     constants = config.model.max_constants
     train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
     dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
+    train, _ = held_out(train, config)
     vocab = Vocab.build(train, config.model.min_word_count)
     if resume and (Path(out_dir) / "last.pt").exists():
         vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
@@ -48,6 +49,18 @@ def train_from_config(
     cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
     train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
     return fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+
+
+def held_out(samples: list[Sample], config: TrainConfig) -> tuple[list[Sample], list[Sample]]:
+    """The training questions split into those trained on and the ``calibration_holdout`` kept for calibration.
+
+    The choice depends only on the seed and the number of questions, so calibration
+    after training finds the same held-out questions.
+    """
+    if not config.calibration_holdout:
+        return samples, []
+    chosen = set(np.random.default_rng(config.seed).permutation(len(samples))[: config.calibration_holdout].tolist())
+    return [s for i, s in enumerate(samples) if i not in chosen], [s for i, s in enumerate(samples) if i in chosen]
 
 
 def shuffled_batch(samples: list[Sample], vocab: Vocab) -> Batch:

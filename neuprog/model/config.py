@@ -75,6 +75,8 @@ class TrainConfig(_Strict):
     """Gradient norm clipping threshold."""
     scalar_weight: float = Field(1.0, gt=0)
     """Weight of the scalar-answer loss relative to the lookup loss."""
+    calibration_holdout: int = Field(0, ge=0)
+    """Keep this many training questions (a choice fixed by ``seed``) out of training, to fit the confidence calibration on afterwards."""
     shuffle_unordered: bool = False
     """Train questions that name no row order (no "first", "next", "above", ...) on their table with its rows shuffled anew each time, so a program that is right only because of the row order earns nothing."""
     size_buckets: int = Field(0, ge=0)
