@@ -10,13 +10,14 @@ from pathlib import Path
 
 from neuprog.app.explain import explain_text
 from neuprog.app.plot import plot_explanation
-from neuprog.errors import DataError, NeuprogError
+from neuprog.errors import ConfigError, DataError, NeuprogError
 from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
 from neuprog.lang.program import render
+from neuprog.learn.calibrate import calibrate_checkpoints
 from neuprog.learn.checkpoint import load_checkpoint
-from neuprog.learn.runner import load_model, placement, train_from_config
+from neuprog.learn.runner import held_out, load_model, placement, train_from_config
 from neuprog.model.config import load_config, parse_config
 from neuprog.model.features import collate
 from neuprog.model.neural_programmer import NeuralProgrammer
@@ -129,6 +130,17 @@ def _eval(args) -> None:
         print(probes.markdown(probes.probe(model, samples, result["is_correct"], lambda chunk: collate(chunk, model.vocab), args.batch_size)))
 
 
+def _calibrate(args) -> None:
+    model, config = load_model(args.checkpoint)
+    if args.data:
+        config = config.model_copy(update={"data": args.data})
+    if not config.calibration_holdout:
+        raise ConfigError(f"{args.checkpoint}: its config holds out no questions for calibration (calibration_holdout is 0)")
+    samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
+    report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.checkpoint])
+    print(json.dumps({"checkpoint": args.checkpoint, **report}))
+
+
 def _oracle(args) -> None:
 
     registry = BUILTINS.subset(args.ops.split(",")) if args.ops else BUILTINS
@@ -211,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
+
+    calibrate = commands.add_parser("calibrate", help="fit a checkpoint's confidence calibration on the training questions its config held out")
+    calibrate.add_argument("checkpoint", help="a training checkpoint (.pt), rewritten in place")
+    calibrate.add_argument("--data", help="dataset root (default: the one the checkpoint was trained on)")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
+    calibrate.set_defaults(handler=_calibrate)
 
     oracle = commands.add_parser("oracle", help="share of questions some program of T steps answers correctly")
     oracle.add_argument("--data", required=True)

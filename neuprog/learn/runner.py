@@ -13,6 +13,7 @@ import torch
 from neuprog.errors import CheckpointError, ConfigError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
+from neuprog.learn.calibrate import calibrate_checkpoints
 from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.train import fit, seed_everything
 from neuprog.model.config import TrainConfig, parse_config
@@ -39,7 +40,7 @@ def train_from_config(
     constants = config.model.max_constants
     train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
     dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
-    train, _ = held_out(train, config)
+    train, held = held_out(train, config)
     vocab = Vocab.build(train, config.model.min_word_count)
     if resume and (Path(out_dir) / "last.pt").exists():
         vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
@@ -48,7 +49,10 @@ def train_from_config(
     score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
     cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
     train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
-    return fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+    metrics = fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
+    if held and int(os.environ.get("RANK", "0")) == 0:  # rank 0 alone wrote the checkpoints
+        metrics |= calibrate_checkpoints(model, held, [Path(out_dir) / name for name in ("last.pt", "best.pt")])
+    return metrics
 
 
 def held_out(samples: list[Sample], config: TrainConfig) -> tuple[list[Sample], list[Sample]]:

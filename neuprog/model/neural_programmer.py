@@ -17,6 +17,7 @@ from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Choices, Execution, decode, execute
 from neuprog.lang.tree import Program
 from neuprog.model.ask import AskResult, TableLike, ask
+from neuprog.model.calibration import calibrated, identity, signal_names, signals
 from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
 from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
@@ -34,8 +35,11 @@ class Prediction:
     answer: Answer | None
     texts: list[str]
     confidence: float
+    """The calibrated confidence: how often answers like this one are right (see `neuprog.model.calibration`)."""
     error: str | None = None
     trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
+    raw_confidence: float = 0.0
+    """The probability of the decoded program under the controller."""
 
 
 class NeuralProgrammer(nn.Module):
@@ -47,6 +51,7 @@ class NeuralProgrammer(nn.Module):
         self.scalar_weight = scalar_weight
         self.controller = Controller(registry, len(vocab), config)
         self.memory: dict[str, list] = {}  # question id -> correct programs found by search while training
+        self.register_buffer("calibration", identity(len(signal_names(registry))))  # (F + 1,) logistic weights, bias last
 
     @property
     def device(self) -> torch.device:
@@ -88,9 +93,11 @@ class NeuralProgrammer(nn.Module):
             try:
                 trace: list = []
                 answer = interpret(program, sample.table, self.registry, trace)
-                predictions.append(Prediction(program, answer, answer_texts(answer, sample.table), confidence[b], trace=trace))
+                texts = answer_texts(answer, sample.table)
+                sure = calibrated(self.calibration, signals(self.registry, sample.question, program, texts, confidence[b]))
+                predictions.append(Prediction(program, answer, texts, sure, trace=trace, raw_confidence=confidence[b]))
             except ExecutionError as error:  # a user op may refuse its input; other exceptions are bugs and propagate
-                predictions.append(Prediction(program, None, [], 0.0, error=str(error)))
+                predictions.append(Prediction(program, None, [], 0.0, error=str(error), raw_confidence=confidence[b]))
         return (choices, predictions) if with_choices else predictions
 
     def confidence(self, choices: Choices) -> torch.Tensor:
@@ -137,6 +144,7 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
     model = NeuralProgrammer(registry_for(registry, ops, where), Vocab(words), config.model, config.scalar_weight)
     if tensors_only:
         weights = {**{name: value for name, value in model.state_dict().items() if not isinstance(value, torch.Tensor)}, **weights}
+    weights = {"calibration": model.calibration, **weights}  # models saved before calibration existed are uncalibrated
     try:
         model.load_state_dict(weights)
     except (RuntimeError, KeyError) as error:

@@ -98,6 +98,24 @@ def _dates(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
     return found
 
 
+QUESTION_KINDS = ("how many", "how much", "what", "which", "who", "when", "where", "is/are/did")
+
+
+def question_kind(question: str) -> str:
+    """The question's opening words as a coarse kind.
+
+    >>> question_kind("How many gold medals?"), question_kind("the team that won most?")
+    ('how many', 'other')
+    """
+    text = question.lower().strip()
+    for kind in QUESTION_KINDS[:-1]:
+        if text.startswith(kind + " ") or f" {kind} " in f" {text[:40]} ":
+            return kind
+    if text.split(" ", 1)[0] in {"is", "are", "was", "were", "did", "does", "do"}:
+        return "is/are/did"
+    return "other"
+
+
 def speaks_of_order(question: Question) -> bool:
     """Whether the question's answer may depend on row order (it names an order word such as "first" or "next").
 

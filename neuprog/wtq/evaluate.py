@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from neuprog.tables.question import question_kind
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.wtq.oracle import answer_type
 
@@ -23,24 +24,6 @@ def evaluate(model, samples: Sequence, collate: Callable, batch_size: int = 64, 
     correct = [bool(p.texts) and answer_is_correct(p.texts, s.answers, s.canon if typed_gold else None) for p, s in zip(predictions, samples)]
     total = len(samples)
     return {"accuracy": sum(correct) / total if total else 0.0, "correct": sum(correct), "total": total, "predictions": predictions, "is_correct": correct}
-
-
-QUESTION_KINDS = ("how many", "how much", "what", "which", "who", "when", "where", "is/are/did")
-
-
-def question_kind(question: str) -> str:
-    """The question's opening words as a coarse kind.
-
-    >>> question_kind("How many gold medals?"), question_kind("the team that won most?")
-    ('how many', 'other')
-    """
-    text = question.lower().strip()
-    for kind in QUESTION_KINDS[:-1]:
-        if text.startswith(kind + " ") or f" {kind} " in f" {text[:40]} ":
-            return kind
-    if text.split(" ", 1)[0] in {"is", "are", "was", "were", "did", "does", "do"}:
-        return "is/are/did"
-    return "other"
 
 
 def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
