@@ -55,6 +55,7 @@ class Table:
         self._keys: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._hits: dict[tuple[str, str], np.ndarray] = {}
         self._joined: dict[int, tuple[str, np.ndarray]] = {}
+        self._source: tuple[Table, np.ndarray] | None = None  # (table, row order) this one permutes, which keeps the caches
         parsed = [parse_column(column) for column in self.columns]
         stack = lambda name, dtype: np.stack([getattr(c, name) for c in parsed], axis=1).astype(dtype).reshape(R, width)
         self.numbers = stack("numbers", float)  # (R, C) float64, NaN where no number
@@ -82,7 +83,9 @@ class Table:
         table = object.__new__(Table)
         table.header, table.name = list(self.header), self.name
         table.columns = [column[order] for column in self.columns]
-        table._keys, table._hits, table._joined = {}, {}, {}
+        table._keys, table._hits, table._joined = {}, {}, self._joined  # joined texts do not depend on row order
+        source, before = self._source or (self, np.arange(self.shape[0]))
+        table._source = (source, before[order])
         for name in ("numbers", "dates", "years", "value_ids", "order_keys"):
             setattr(table, name, getattr(self, name)[order])
         table.texts = self.texts
@@ -112,6 +115,10 @@ class Table:
         Dates compare with dates; numbers compare with numbers, and a year-like
         number also with the year of a date cell ("after 2004" vs "May 5, 2004").
         """
+        if self._source is not None:  # the permuted table's keys are its source's, rows reordered
+            source, order = self._source
+            keys, valid = source.comparison_keys(constant)
+            return keys[order], valid[order]
         year_like = constant.kind == "number" and _YEARS[0] <= constant.number <= _YEARS[1] and constant.number == int(constant.number)
         kind = (constant.kind, year_like)
         if kind not in self._keys:  # a batch asks once per constant and again through equals(); the answer depends only on this
@@ -144,6 +151,9 @@ class Table:
         their concatenation, so the cost grows with the distinct texts, not the
         rows; results are kept per phrase.
         """
+        if self._source is not None:
+            source, order = self._source
+            return source._text_hits(test, phrase)[order]
         if (test, phrase) not in self._hits:
             result = np.zeros(self.shape, dtype=bool)
             if phrase:
