@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import SAMPLE, constants, tables
@@ -17,9 +22,7 @@ from neuprog.lang.program import render
 from neuprog.lang.soft import decode
 from neuprog.lang.tree import AllRows, ColumnRef, NumberLiteral, Program, Step, StepRef
 from neuprog.lang.values import Column, RowMask, Scalar
-from neuprog.model.features import collate
 from neuprog.model.neural_programmer import NeuralProgrammer
-from neuprog.wtq.samples import load_samples
 
 
 def minimal_text(text: str) -> str:
@@ -140,15 +143,13 @@ def test_minimal_program_parsed_back_gives_the_identical_answer(data):
     assert minimize(again).dropped == {}, "a minimal program has nothing left to drop"
 
 
-def test_the_bundled_model_leaves_no_padding_in_the_shipped_sample():
-    model = NeuralProgrammer.from_pretrained()
-    samples = load_samples(SAMPLE, "sample-dev", max_constants=model.config.max_constants)
-    raw_steps = padded = 0
-    for sample, prediction in zip(samples, model.predict(collate(samples, model.vocab))):
-        minimal = minimize(prediction.program, model.registry)
-        raw_steps += len(prediction.program.steps)
-        padded += len(minimal.dropped)
-        again = parse(render(minimal.program, model.registry), model.registry)
-        assert _same_answer(interpret(again, sample.table, model.registry), prediction.answer)
-        assert minimize(again, model.registry).dropped == {}
-    assert raw_steps == len(samples) * model.config.steps and padded > 0
+def test_benchmark_finds_no_padding_left_and_every_minimal_program_faithful_on_the_shipped_sample():
+    script = Path(__file__).parent.parent / "examples" / "program_benchmark.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--data", str(SAMPLE), "--split", "sample-dev"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts = json.loads(done.stdout.splitlines()[-1])
+    assert counts["predictions"] == 20 and counts["raw_steps"] == 20 * NeuralProgrammer.from_pretrained().config.steps
+    assert counts["padded_steps_left"] == 0 and counts["faithful"] == counts["predictions"]
+    assert counts["minimal_steps"] + counts["padded_steps"] == counts["raw_steps"]
