@@ -155,7 +155,7 @@ def grounding(question: Question, table: Table) -> Grounding:
     named = {i for span, _ in _dates(tokens) + _numbers(tokens) for i in range(*span)}
     for i in range(len(tokens) - 2):
         if (tokens[i], tokens[i + 1]) in COUNTING:
-            named.update(list(j for j in range(i + 2, len(tokens)) if tokens[j] not in STOPWORDS)[:1])
+            named.update([j for j in range(i + 2, len(tokens)) if tokens[j] not in STOPWORDS][:1])
     header = set().union(*(word_forms(word) for name in table.header for word in tokenize(name)))
     grounded, unmatched = [], []
     for i, token in enumerate(tokens):
