@@ -74,6 +74,12 @@ def _neutral(op, table, args) -> bool:
     return _same(op.exact(table, *_with(args, own, [empty, x])), x) and _same(op.exact(table, *_with(args, own, [x, empty])), x)
 
 
+def _right_neutral(op, table, args) -> bool:
+    own = _own(op)
+    x = args[own[0]]
+    return _same(op.exact(table, *_with(args, own, [x, TYPES[op.returns].empty_exact(table)])), x)
+
+
 def _filter(op, table, args) -> bool:
     [where] = _selections(op)
     everything = np.ones_like(args[where])
@@ -134,6 +140,13 @@ FACTS: dict[str, Fact] = {
             "two arguments of its result type, which flows between steps",
             lambda op: op.returns in STACKED_TYPES and len(_own(op)) == 2,
             _neutral,
+        ),
+        Fact(
+            "right_neutral",
+            "a second input that is its type's starting value (ALL_ROWS, 0) leaves the first as it is",
+            "two arguments of its result type, which flows between steps",
+            lambda op: op.returns in STACKED_TYPES and len(_own(op)) == 2,
+            _right_neutral,
         ),
         Fact(
             "filter",

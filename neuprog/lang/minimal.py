@@ -93,9 +93,9 @@ def _fold(op: Op, args: tuple, known: _Folding) -> tuple[Arg, str] | None:
         return AllRows(), "selects every row, which ALL_ROWS says directly"
     if op.has("widens") and any(isinstance(a, AllRows) for a in rows):
         return AllRows(), f"{name} can only keep ALL_ROWS"
-    if op.has("neutral") and len(own) == 2:
+    if (op.has("neutral") or op.has("right_neutral")) and len(own) == 2:
         empty = TYPES[op.returns].empty_ref()
-        for mine, other in ((own[0], own[1]), (own[1], own[0])):
+        for mine, other in ((own[1], own[0]), (own[0], own[1]))[: 2 if op.has("neutral") else 1]:
             if mine == empty:
                 return other, f"{name} with {render_arg(empty)} leaves {render_arg(other)} as it is"
     if op.has("idempotent") and len(own) == 2 and own[0] == own[1]:

@@ -309,7 +309,7 @@ maximum = _extreme_value("maximum", "MAX", True, "The largest number in `column`
 minimum = _extreme_value("minimum", "MIN", False, "The smallest number in `column` over the selected rows (0 if none).")
 
 
-@op("{first} - {second}", words="{first} minus {second}")
+@op("{first} - {second}", facts=("right_neutral",), words="{first} minus {second}")
 class difference:
     """The earlier scalar minus the later one."""
 
