@@ -44,3 +44,7 @@ def test_every_hand_written_example_question_is_grounded():
         rows = list(csv.DictReader(stream, delimiter="\t"))
     for row in rows:
         assert grounded(row["question"], Table.from_csv(EXAMPLES / "tables" / row["table"])), row["question"]
+
+
+def test_a_column_named_like_a_stopword_still_grounds_the_question():
+    assert grounded("what is a?", Table.from_rows(["A", "No."], [["1", "2"]])) == ("a",)

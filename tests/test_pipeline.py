@@ -134,3 +134,8 @@ def test_a_program_that_fails_is_reported_not_answered(model, decoded_as, capsys
     assert result.status == "failed" and "no column 'Mayor'" in result.error and result.answer is None
     assert main(["ask", str(CITIES), "what is the total population?"]) == 5
     assert "no column 'Mayor'" in capsys.readouterr().err
+
+
+def test_a_table_without_rows_is_refused_in_one_line(model):
+    with pytest.raises(DataError, match="the table has no rows"):
+        model.ask(pd.DataFrame({"City": []}), "how many cities are there?")

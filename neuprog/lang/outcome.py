@@ -83,17 +83,16 @@ def outcome(program: Program, table: Table, registry: Registry | None = None, tr
 
 
 def summarise(texts: list[str]) -> str:
-    """Texts joined by commas on one line; a long list shows its first few and how many more there are.
+    """Texts on one line, joined by commas (semicolons when a text holds a comma); a long list shows its first few and how many more.
 
-    >>> summarise(["Kenya", "Nigeria"]), summarise([str(n) for n in range(12)])
-    ('Kenya, Nigeria', '0, 1, 2, 3, 4, ... and 7 more')
+    >>> summarise(["Kenya", "Nigeria"]), summarise([str(n) for n in range(12)]), summarise(["709,037", "291,940"])
+    ('Kenya, Nigeria', '0, 1, 2, 3, 4, ... and 7 more', '709,037; 291,940')
     """
-    shown = [
-        re.sub(r"\s*[\r\n]+\s*", " ", text) if text.strip() else "(blank)"
-        for text in texts[: MOST_CELLS_IN_FULL if len(texts) <= MOST_CELLS_IN_FULL else SHOWN_CELLS]
-    ]
+    kept = texts if len(texts) <= MOST_CELLS_IN_FULL else texts[:SHOWN_CELLS]
+    shown = [re.sub(r"\s*[\r\n]+\s*", " ", text) if text.strip() else "(blank)" for text in kept]
     more = len(texts) - len(shown)
-    return ", ".join(shown) + (f", ... and {more:,} more" if more else "")
+    separator = "; " if any("," in text for text in shown) else ", "
+    return separator.join(shown) + (f"{separator}... and {more:,} more" if more else "")
 
 
 def _read_cells(step: Step, table: Table, trace: list) -> list[tuple[int, int]]:

@@ -147,6 +147,8 @@ def ask(
     single = isinstance(questions, str)
     asked = [questions] if single else list(questions)
     table = as_table(table)
+    if not table.shape[0]:
+        raise DataError(f"{table.name}: the table has no rows, so there is nothing to answer from")
     results = []
     for begin in range(0, len(asked), CHUNK):
         samples, choices, predictions = model.predict_questions(table, asked[begin : begin + CHUNK])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from neuprog.tables.cells import Date, is_month, parse_cell, parse_date, parse_ordinal
 from neuprog.tables.constant import Constant
 from neuprog.tables.table import Table
-from neuprog.tables.text import contains_phrase, tokenize
+from neuprog.tables.text import contains_phrase, normalize, tokenize
 
 STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where how "
@@ -158,8 +158,9 @@ def grounding(question: Question, table: Table) -> Grounding:
             named.update([j for j in range(i + 2, len(tokens)) if tokens[j] not in STOPWORDS][:1])
     header = set().union(*(word_forms(word) for name in table.header for word in tokenize(name)))
     grounded, unmatched = [], []
+    whole = {normalize(name) for name in table.header}  # a column may be called "A" or "No": a stopword naming it is grounded
     for i, token in enumerate(tokens):
-        if token in STOPWORDS:
+        if token in STOPWORDS and token not in whole:
             continue
         forms = word_forms(token)
         found = i in named or token in ROW_WORDS or forms & header or table.mentions(token) or any(table.mentions(form) for form in forms - {token})
