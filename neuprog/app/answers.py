@@ -15,6 +15,7 @@ from neuprog.lang.outcome import outcome
 from neuprog.lang.parse import parse
 from neuprog.lang.program import render
 from neuprog.learn.runner import open_model
+from neuprog.model.ask import ask
 from neuprog.tables.readers import read_table
 
 EXIT_CODES = {"answered": 0, "empty": 8, "abstained": 9, "failed": 5}
@@ -87,7 +88,7 @@ def explain_command(args) -> int:
     model = open_model(args.model)[0]
     table = table_of(args)
     question = _question(args.question)
-    result = model.ask(table, question, **_thresholds(args))
+    result = ask(model, table, question, top=args.top, **_thresholds(args))
     print(explain_text(model, table, result, raw=args.raw))
     if args.plot:
         plot_explanation(model, table, question, args.plot)

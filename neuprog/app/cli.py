@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = _asks(command("explain", "show how the model answers: the answer, the minimal program and, with --raw, every step it ran"))
     explain.add_argument("--raw", action="store_true", help="also show the model's raw steps with their top ops, columns and constants")
+    explain.add_argument("--top", type=_positive, default=3, help="how many ops, columns and constants --raw shows per step")
     explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
     explain.set_defaults(handler=explain_command)
 
