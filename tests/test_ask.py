@@ -159,6 +159,14 @@ def test_cli_ask_abstains_on_stderr_with_its_exit_code(capsys):
     assert main(["ask", str(CITIES), "asdf qwerty", "--min-grounded", "0"]) in (0, 8)
 
 
+def test_cli_ask_json_records_an_abstention_and_exits_9(capsys):
+    assert main(["ask", str(CITIES), "asdf qwerty", "--json"]) == 9
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["status"] == "abstained" and result["answer"] is None and "names nothing" in result["reason"]
+    assert captured.err.startswith("no answer: ") and captured.err.count("\n") == 1
+
+
 @pytest.mark.parametrize("threshold", ["2", "-0.5", "nan", "lots"])
 def test_cli_refuses_a_confidence_threshold_outside_zero_to_one_in_one_line(capsys, threshold):
     with pytest.raises(SystemExit) as exit_:

@@ -47,6 +47,8 @@ def ask_command(args) -> int:
     result = open_model(args.model)[0].ask(table_of(args), question, **_thresholds(args))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
+        if result.status in ("abstained", "failed"):
+            print(f"no answer: {result.reason}", file=sys.stderr)
     elif result.status in ("abstained", "failed"):
         print(result, file=sys.stderr)
     else:
@@ -90,6 +92,8 @@ def explain_command(args) -> int:
     question = _question(args.question)
     result = ask(model, table, question, top=args.top, **_thresholds(args))
     print(explain_text(model, table, result, raw=args.raw))
+    if result.status in ("abstained", "failed"):
+        print(f"no answer: {result.reason}", file=sys.stderr)
     if args.plot:
         plot_explanation(model, table, question, args.plot)
         print(f"plot: {args.plot}")

@@ -48,7 +48,12 @@ class Op:
     words: str = ""
 
     def has(self, fact: str) -> bool:
-        """Whether the op declares the algebraic fact ``fact``."""
+        """Whether the op declares the algebraic fact ``fact``.
+
+        >>> from neuprog.lang.ops import BUILTINS
+        >>> BUILTINS["last"].has("idempotent"), BUILTINS["next"].has("idempotent")
+        (True, False)
+        """
         return fact in self.facts
 
     @property

@@ -132,7 +132,13 @@ def _columns(table: Mapping) -> dict:
 
 
 def check_thresholds(min_confidence: float, min_grounded: int) -> None:
-    """Thresholds outside their range are errors, not silent choices."""
+    """Thresholds outside their range are errors, not silent choices.
+
+    >>> check_thresholds(0.5, 1)
+    >>> check_thresholds(2, 1)
+    Traceback (most recent call last):
+    neuprog.errors.UsageError: min_confidence must be a number from 0 to 1, not 2
+    """
     if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) or not 0.0 <= min_confidence <= 1.0:
         raise UsageError(f"min_confidence must be a number from 0 to 1, not {min_confidence!r}")
     if isinstance(min_grounded, bool) or not isinstance(min_grounded, int) or min_grounded < 0:
@@ -212,8 +218,11 @@ def pipeline(model, *args, table: TableLike = None, query: str | Sequence[str] |
     """The Hugging Face table-question-answering call: ``(table=..., query=...)``, ``(table, query)``, a {table, query} dict or a list of them.
 
     A single question gives one dict; a list of questions, or of {table, query}
-    pairs, gives a list of dicts (see `AskResult` for the keys).
+    pairs, gives a list of dicts (see `AskResult` for the keys). ``options`` are
+    `ask`'s thresholds; the pipeline's own ``sequential``, ``padding`` and
+    ``truncation`` are accepted and change nothing (every table is read whole).
     """
+    options = {key: value for key, value in options.items() if key not in ("sequential", "padding", "truncation")}
     if len(args) == 2 and table is None and query is None:
         table, query = args
     elif len(args) == 1 and table is None and query is None:
