@@ -104,17 +104,18 @@ def run_command(args) -> int:
     """Run program text given as an argument, in a file (--file) or on stdin, and print its answer."""
     if args.program is not None and args.file is not None:
         raise UsageError("give the program as an argument or with --file, not both")
-    if args.file not in (None, "-"):
+    source = args.file if args.file is not None else args.program if args.program is not None else "-"
+    if source == "-" and args.file is None and args.program is None and sys.stdin.isatty():
+        raise UsageError("give a program, --file FILE, or pipe one on stdin")
+    if source == "-":
+        text = sys.stdin.read()
+    elif args.file is None:
+        text = args.program
+    else:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise DataError(f"{args.file}: cannot read the program ({error})") from None
-    elif args.program not in (None, "-") or (args.file is None and args.program is None and sys.stdin.isatty()):
-        if args.program is None:
-            raise UsageError("give a program, --file FILE, or pipe one on stdin")
-        text = args.program
-    else:
-        text = sys.stdin.read()
     program = parse(text)
     table = table_of(args)
     trace: list = []

@@ -9,8 +9,9 @@ import numpy as np
 
 from neuprog.lang.interpret import interpret
 from neuprog.lang.ops import BUILTINS
+from neuprog.lang.program import render_arg
 from neuprog.lang.registry import Op, Registry
-from neuprog.lang.tree import AllRows, Arg, ColumnRef, DateLiteral, NumberLiteral, Program, Step, StepRef
+from neuprog.lang.tree import AllRows, Arg, ColumnRef, DateLiteral, NumberLiteral, Program, Step, StepRef, TextLiteral
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
 from neuprog.tables.scoring import format_number
 from neuprog.tables.style import NumberStyle
@@ -168,8 +169,8 @@ class _Words:
                 filled[param.name] = f'"{arg.name}"'
             elif isinstance(arg, DateLiteral):
                 filled[param.name] = arg.value
-            elif isinstance(arg, NumberLiteral):
-                filled[param.name] = format_number(arg.value)
+            elif isinstance(arg, TextLiteral):
+                filled[param.name] = f"'{arg.value}'"
             else:
-                filled[param.name] = f"'{arg.value}'" if hasattr(arg, "value") else f"s{arg.index}"
+                filled[param.name] = render_arg(arg)
         return op.words.format(**filled)
