@@ -137,8 +137,8 @@ def _positive(text: str) -> int:
 def _table_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("table", help="the table: CSV or TSV, or Parquet, Excel (.xlsx), JSON, SQLite by suffix")
     command.add_argument("--encoding", default="utf-8", help="text encoding of a CSV, TSV, JSON or questions file")
-    command.add_argument("--sheet", help="Excel: the sheet to read, by name or 0-based position (default: the first)")
-    command.add_argument("--table", dest="table_name", help="SQLite: the table to read (default: the only one)")
+    command.add_argument("--sheet", metavar="NAME", help="Excel: the sheet to read, by name or 0-based position (default: the first)")
+    command.add_argument("--table", dest="table_name", metavar="NAME", help="SQLite: the table to read (default: the only one)")
 
 
 def _asks(command: argparse.ArgumentParser, question: str = "the question") -> argparse.ArgumentParser:
