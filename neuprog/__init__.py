@@ -21,6 +21,7 @@ from neuprog.lang.tree import Program
 from neuprog.lang.values import Cells, Column, Constant, RowMask, Scalar
 from neuprog.model import NeuralProgrammer
 from neuprog.tables.table import Table
+from neuprog.version import __version__
 
 __all__ = [
     "BUILTINS",
@@ -39,4 +40,3 @@ __all__ = [
     "parse",
     "render",
 ]
-__version__ = "0.2.0"

@@ -47,3 +47,9 @@ class ConfigError(NeuprogError):
     """A configuration file with unknown keys or invalid values."""
 
     exit_code = 2
+
+
+class UsageError(NeuprogError, ValueError):
+    """An argument outside what it allows (a threshold outside [0, 1], an option for another file type)."""
+
+    exit_code = 2

@@ -59,6 +59,23 @@ def one_hot(index: int, size: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(torch.tensor([index]), size).float()
 
 
+def draw_arguments(op: Op, data, table: Table, found: list[Constant]) -> list:
+    """Random exact arguments for ``op`` on ``table``: 0/1 row masks, a column, one of the constants ``found``, a small number."""
+    args = []
+    for param in op.params:
+        if param.type is RowMask:
+            args.append(np.array(data.draw(st.lists(st.booleans(), min_size=table.shape[0], max_size=table.shape[0]), label=param.name), dtype=bool))
+        elif param.type is Column:
+            args.append(data.draw(st.integers(0, table.shape[1] - 1), label=param.name))
+        elif param.type is Constant:
+            args.append(found[data.draw(st.integers(0, len(found) - 1), label=param.name)])
+        elif param.type is Scalar:
+            args.append(float(data.draw(st.integers(-50, 50), label=param.name)))
+        else:
+            raise AssertionError(f"no generator for {param.type}")
+    return args
+
+
 def check_soft_matches_exact(op: Op, data) -> None:
     """One op on a random table, with one-hot choices and 0/1 rows, padded inside a batch of two."""
     table = data.draw(tables(), label="table")
@@ -66,29 +83,20 @@ def check_soft_matches_exact(op: Op, data) -> None:
     found = data.draw(constants(table), label="constants")
     batch = TableBatch.build([table, other], [found, [Constant("0", number=0.0)]])
     R, C = batch.cells.shape[1:]
-    exact_args, soft_args = [], []
-    for param in op.params:
+    exact_args = draw_arguments(op, data, table, found)
+    soft_args = []
+    for param, arg in zip(op.params, exact_args):
         if param.type is RowMask:
-            mask = np.array(data.draw(st.lists(st.booleans(), min_size=table.shape[0], max_size=table.shape[0]), label=param.name))
-            exact_args.append(mask)
             padded = torch.zeros(2, R)
-            padded[0, : len(mask)] = torch.tensor(mask, dtype=torch.float32)
+            padded[0, : len(arg)] = torch.tensor(arg, dtype=torch.float32)
             padded[1] = batch.rows[1]
             soft_args.append(padded)
         elif param.type is Column:
-            column = data.draw(st.integers(0, table.shape[1] - 1), label=param.name)
-            exact_args.append(column)
-            soft_args.append(torch.cat([one_hot(column, C), one_hot(0, C)]))
+            soft_args.append(torch.cat([one_hot(arg, C), one_hot(0, C)]))
         elif param.type is Constant:
-            k = data.draw(st.integers(0, len(found) - 1), label=param.name)
-            exact_args.append(found[k])
-            soft_args.append(torch.cat([one_hot(k, batch.constants.shape[1]), one_hot(0, batch.constants.shape[1])]))
-        elif param.type is Scalar:
-            value = data.draw(st.integers(-50, 50), label=param.name)
-            exact_args.append(float(value))
-            soft_args.append(torch.tensor([float(value), 1.0]))
+            soft_args.append(torch.cat([one_hot(found.index(arg), batch.constants.shape[1]), one_hot(0, batch.constants.shape[1])]))
         else:
-            raise AssertionError(f"no generator for {param.type}")
+            soft_args.append(torch.tensor([arg, 1.0]))
     expected = op.exact(table, *exact_args)
     got = op.soft(batch, *soft_args)[0]
     r = table.shape[0]

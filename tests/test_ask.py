@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neuprog.app.answers import EXIT_CODES
 from neuprog.app.cli import main
-from neuprog.errors import CheckpointError
+from neuprog.errors import CheckpointError, UsageError
 from neuprog.lang.interpret import interpret
 from neuprog.lang.parse import parse
+from neuprog.lang.program import render
 from neuprog.model.ask import AskResult, as_table
 from neuprog.model.folder import BUNDLED
 from neuprog.model.neural_programmer import NeuralProgrammer
@@ -23,6 +25,8 @@ from neuprog.tables.table import Table
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CITIES = EXAMPLES / "cities.csv"
+MEDALS = EXAMPLES / "tables" / "medals.csv"
+MEDAL_COUNT = "how many nations won more than 10 gold medals?"
 HF_KEYS = {"answer", "coordinates", "cells", "aggregator"}
 
 
@@ -74,13 +78,39 @@ def test_ask_accepts_a_dataframe_as_users_have_them(model):
 def test_ask_accepts_a_table_and_refuses_other_things(model):
     table = Table.from_csv(CITIES)
     assert model.ask(table, "how many cities are there?").to_dict() == model.ask(CITIES, "how many cities are there?").to_dict()
-    with pytest.raises(TypeError, match="CSV path"):
+    with pytest.raises(TypeError, match="file path"):
         model.ask(42, "how many?")
 
 
-def test_min_confidence_makes_ask_abstain(model):
-    result = model.ask(CITIES, "how many cities are there?", min_confidence=1.01)
-    assert result.abstained and result.answer is None and result.value is None and result.program
+def test_min_confidence_makes_ask_abstain_and_says_why(model):
+    sure = model.ask(MEDALS, MEDAL_COUNT).confidence
+    result = model.ask(MEDALS, MEDAL_COUNT, min_confidence=min(1.0, sure + 0.01))
+    if sure < 1.0:
+        assert result.abstained and result.answer is None and result.value is None and result.program
+        assert result.status == "abstained" and "confidence" in result.reason
+    assert model.ask(MEDALS, MEDAL_COUNT, min_confidence=sure).status == "answered"
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.01, 2, float("nan"), "0.5", True])
+def test_a_confidence_threshold_outside_zero_to_one_is_an_error(model, threshold):
+    with pytest.raises(UsageError, match="min_confidence must be a number from 0 to 1"):
+        model.ask(CITIES, "how many cities are there?", min_confidence=threshold)
+
+
+@pytest.mark.parametrize("question", ["asdf qwerty", "what is the capital of france?", "what?", "lorem ipsum dolor sit amet"])
+def test_a_question_that_names_nothing_in_the_table_abstains_by_default(model, question):
+    result = model.ask(CITIES, question)
+    assert result.status == "abstained" and result.answer is None and "names nothing in the table" in result.reason
+    assert result.program, "the best guess stays on record"
+    assert model.ask(CITIES, question, min_grounded=0).status in ("answered", "empty")
+
+
+def test_min_grounded_counts_the_words_that_name_the_table(model):
+    assert model.ask(CITIES, "how many cities are in norway?", min_grounded=2).status == "answered"
+    result = model.ask(CITIES, "how many cities are in norway?", min_grounded=3)
+    assert result.abstained and "only 2 word(s)" in result.reason and "cities, norway" in result.reason
+    with pytest.raises(UsageError, match="min_grounded"):
+        model.ask(CITIES, "how many cities?", min_grounded=-1)
 
 
 def test_save_pretrained_round_trips(model, tmp_path):
@@ -108,22 +138,72 @@ def test_broken_model_folders_are_refused_with_the_reason(model, tmp_path, break
     assert main(["ask", str(CITIES), "how many cities?", "--model", str(folder)]) == 7
 
 
-def test_cli_ask_prints_answer_program_and_confidence(capsys):
-    assert main(["ask", str(CITIES), "how many cities are there?"]) == 0
-    out = capsys.readouterr().out
-    assert "program: s1 = " in out and "confidence: " in out
+def test_cli_ask_prints_the_answer_first_then_how_then_program_and_confidence(model, capsys):
+    assert main(["ask", str(MEDALS), MEDAL_COUNT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    result = model.ask(MEDALS, MEDAL_COUNT)
+    assert lines[0] == result.answer
+    if result.aggregator == "COUNT":
+        assert lines[0].isdigit(), "a count prints as an integer"
+    assert lines[1] == result.how and lines[2] == f"program: {result.program}" and lines[3].startswith("confidence: ")
 
 
 def test_cli_ask_json_has_the_pipeline_keys_and_ours(capsys):
     assert main(["ask", str(CITIES), "which city has the largest population?", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert HF_KEYS | {"value", "program", "confidence", "steps"} <= set(result)
+    assert HF_KEYS | {"value", "program", "confidence", "steps", "status", "reason", "how", "raw_program"} <= set(result)
     assert all(set(step) == {"ops", "columns", "constants"} for step in result["steps"])
 
 
-def test_cli_ask_abstains_below_min_confidence(capsys):
-    assert main(["ask", str(CITIES), "how many cities are there?", "--min-confidence", "1.01"]) == 0
-    assert capsys.readouterr().out.startswith("no answer: the model's confidence")
+def test_cli_ask_abstains_on_stderr_with_its_exit_code(capsys):
+    assert main(["ask", str(CITIES), "asdf qwerty"]) == 9
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("no answer: the question names nothing in the table") and "'asdf'" in captured.err
+    assert main(["ask", str(CITIES), "asdf qwerty", "--min-grounded", "0"]) in (0, 8)
+
+
+def test_cli_ask_json_records_an_abstention_and_exits_9(capsys):
+    assert main(["ask", str(CITIES), "asdf qwerty", "--json"]) == 9
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["status"] == "abstained" and result["answer"] is None and "names nothing" in result["reason"]
+    assert captured.err.startswith("no answer: ") and captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("threshold", ["2", "-0.5", "nan", "lots"])
+def test_cli_refuses_a_confidence_threshold_outside_zero_to_one_in_one_line(capsys, threshold):
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", str(CITIES), "how many cities?", "--min-confidence", threshold])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and "not a probability from 0 to 1" in err
+
+
+@pytest.mark.parametrize(
+    ("table", "question"),
+    [(MEDALS, MEDAL_COUNT), (EXAMPLES / "tables" / "planets.csv", "what is the diameter of mars?"), (CITIES, "what is the total population of norway?")],
+)
+def test_ask_explain_json_and_python_agree_on_the_answer(model, capsys, table, question):
+    result = model.ask(table, question)
+    code = EXIT_CODES[result.status]
+    assert main(["ask", str(table), question]) == code
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (result.answer if result.status == "answered" else f"(empty: {result.reason})")
+    assert main(["ask", str(table), question, "--json"]) == code
+    assert json.loads(capsys.readouterr().out)["answer"] == result.answer
+    assert main(["explain", str(table), question]) == code
+    explained = capsys.readouterr().out.splitlines()
+    assert f"answer: {first}" in explained and f"how: {result.how}" in explained
+    assert explained[explained.index("program:") + 1 :][: len(parse(result.program).steps)] == [
+        "  " + line for line in render(parse(result.program), multiline=True).splitlines()
+    ]
+
+
+def test_cli_explain_shows_raw_steps_with_attention_and_what_became_of_them(capsys):
+    assert main(["explain", str(MEDALS), MEDAL_COUNT, "--raw"]) == 0
+    out = capsys.readouterr().out
+    raw = [line for line in out.splitlines() if line.startswith("  s") and "   (" in line]
+    assert len(raw) == NeuralProgrammer.from_pretrained().config.steps
+    assert any("(kept as s1)" in line for line in raw) and "    op       " in out
 
 
 def test_cli_explain_plots_the_attention(tmp_path, capsys):

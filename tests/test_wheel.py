@@ -48,4 +48,4 @@ def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     assert asked.returncode == 0, asked.stderr[-2000:]
     where, *answer = asked.stdout.splitlines()
     assert Path(where).is_relative_to(site)
-    assert answer[0] == "11" and answer[1].startswith("program: ")
+    assert answer[0] == "11" and answer[2].startswith("program: ")

@@ -8,20 +8,16 @@ import os
 import sys
 from pathlib import Path
 
-from neuprog.app.explain import explain_text
-from neuprog.app.plot import plot_explanation
-from neuprog.errors import ConfigError, DataError, NeuprogError
-from neuprog.lang.interpret import answer_texts, interpret
+from neuprog.app.answers import ask_command, explain_command, run_command
+from neuprog.errors import ConfigError, NeuprogError
 from neuprog.lang.ops import BUILTINS
-from neuprog.lang.parse import parse
 from neuprog.lang.program import render
 from neuprog.learn.calibrate import calibrate_checkpoints
-from neuprog.learn.checkpoint import load_checkpoint
-from neuprog.learn.runner import held_out, load_model, placement, train_from_config
+from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config
+from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
 from neuprog.model.config import load_config, parse_config
 from neuprog.model.features import collate
-from neuprog.model.neural_programmer import NeuralProgrammer
-from neuprog.tables.table import Table
+from neuprog.version import __version__
 from neuprog.wtq import probes
 from neuprog.wtq.evaluate import breakdown, evaluate, markdown
 from neuprog.wtq.files import format_prediction_line
@@ -30,76 +26,28 @@ from neuprog.wtq.samples import load_samples
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 EXIT_CODES = """exit codes: 0 ok, 1 other error, 2 usage or config error, 3 unreadable data,
-4 program syntax or type error, 5 execution error, 6 registry error, 7 bad checkpoint"""
+4 program syntax or type error, 5 execution error, 6 registry error, 7 bad checkpoint,
+8 the answer is empty (ask, explain, run), 9 the model abstained (ask, explain)
+
+ask and explain abstain, by default, when no word of the question names a column,
+cell, number or date of the table (--min-grounded 1); --min-confidence (default 0)
+also abstains below that program probability."""
 
 
 def _ops(args) -> None:
-
     if args.markdown:
-        print("| op | arguments → result | printed as | meaning |\n|---|---|---|---|")
+        print("| op | arguments → result | printed as | meaning | facts |\n|---|---|---|---|---|")
     for op in BUILTINS:
+        facts = ", ".join(sorted(op.facts))
         if args.markdown:
             arguments = op.signature.split(" -> ")[0][len(op.name) :]
-            print(f"| `{op.name}` | `{arguments}` → {op.returns.__name__} | `{op.template}` | {op.doc} |")
+            print(f"| `{op.name}` | `{arguments}` → {op.returns.__name__} | `{op.template}` | {op.doc} | {facts} |")
         else:
-            print(f"{op.signature}\n    {op.template}\n    {op.doc}")
-
-
-def _table(path: str, encoding: str):
-
-    return Table.from_csv(path, encoding=encoding)
-
-
-def _run(args) -> None:
-
-    table = _table(args.table, args.encoding)
-    program = parse(args.program)
-    answer = interpret(program, table)
-    print("\n".join(answer_texts(answer, table)))
-
-
-def _question(text: str) -> str:
-    if not text.strip():
-        raise DataError("the question is empty")
-    return text
-
-
-def _model(path: str | None):
-    """The bundled model, a model folder, or a training checkpoint (.pt)."""
-
-    if path and Path(path).is_file():
-        return load_model(path)[0]
-    return NeuralProgrammer.from_pretrained(path)
-
-
-def _ask(args) -> None:
-    table = _table(args.table, args.encoding)
-    question = _question(args.question)
-    result = _model(args.model).ask(table, question, min_confidence=args.min_confidence)
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
-    elif result.abstained:
-        print(f"no answer: the model's confidence {result.confidence:.2f} is below --min-confidence {args.min_confidence}")
-        print(f"its best guess was: {result.program}")
-    else:
-        print(result)
-
-
-def _explain(args) -> None:
-
-    model = _model(args.model)
-    table = _table(args.table, args.encoding)
-    question = _question(args.question)
-    print(explain_text(model, table, question, top=args.top))
-    if args.plot:
-        plot_explanation(model, table, question, args.plot)
-        print(f"plot: {args.plot}")
+            print(f"{op.signature}\n    {op.template}\n    {op.doc}" + (f"\n    facts: {facts}" if facts else ""))
 
 
 def _export(args) -> None:
-
-    model, _ = load_model(args.checkpoint)
-    metrics = json.loads(load_checkpoint(args.checkpoint).get("metrics", "{}"))
+    model, _, metrics = open_model(args.checkpoint)
     folder = model.save_pretrained(args.out, metrics)
     print(f"wrote {folder}")
 
@@ -116,8 +64,7 @@ def _train(args) -> None:
 
 
 def _eval(args) -> None:
-
-    model, config = load_model(args.checkpoint)
+    model, config, _ = open_model(args.checkpoint)
     model.to(placement(args.device))
     samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
     result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=args.batch_size, typed_gold=not args.raw_gold)
@@ -161,60 +108,121 @@ def _synth(args) -> None:
     print(f"wrote {args.train} training and {args.test} test questions to {args.out}")
 
 
-def _asks(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The arguments of a command that puts a question to a model: table, question, --model, --encoding."""
-    command.add_argument("table")
-    command.add_argument("question")
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line too, like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Each option's help ends with its default, where it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        quiet = action.default is None or action.default is False or action.default == argparse.SUPPRESS  # flags are off unless given
+        if "%(default)" not in text and not quiet and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability from 0 to 1")
+    return value
+
+
+def _whole_number(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _table_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("table", help="the table: CSV or TSV, or Parquet, Excel (.xlsx), JSON, SQLite by suffix")
+    command.add_argument("--encoding", default="utf-8", help="text encoding of a CSV, TSV, JSON or questions file")
+    command.add_argument("--sheet", metavar="NAME", help="Excel: the sheet to read, by name or 0-based position (default: the first)")
+    command.add_argument("--table", dest="table_name", metavar="NAME", help="SQLite: the table to read (default: the only one)")
+
+
+def _asks(command: argparse.ArgumentParser, question: str = "the question") -> argparse.ArgumentParser:
+    """The arguments of a command that puts a question to a model: table, question, model, thresholds."""
+    _table_arguments(command)
+    command.add_argument("question", nargs="?", help=question)
     command.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
-    command.add_argument("--encoding", default="utf-8")
+    command.add_argument("--min-confidence", type=_probability, default=MIN_CONFIDENCE, help="abstain (exit 9) when the program's probability is lower")
+    command.add_argument(
+        "--min-grounded",
+        type=_whole_number,
+        default=MIN_GROUNDED,
+        help="abstain (exit 9) when fewer words of the question name a column, cell, number or date of the table; 0 never does",
+    )
     return command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neuprog", description="Differentiable program induction over tables.", epilog=EXIT_CODES)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="neuprog", description="Differentiable program induction over tables.", epilog=EXIT_CODES, formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"neuprog {__version__}", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do; neuprog COMMAND --help lists its arguments")
+    command = lambda name, text: commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".", epilog=EXIT_CODES, formatter_class=_Help)
 
-    ops = commands.add_parser("ops", help="list the registered ops")
-    ops.add_argument("--markdown", action="store_true", help="as the table in the README")
+    ops = command("ops", "list the registered ops: signature, printed form, meaning and algebraic facts")
+    ops.add_argument("--markdown", action="store_true", help="print them as the table in the README")
     ops.set_defaults(handler=_ops)
 
-    run = commands.add_parser("run", help="run program text on a CSV table and print the answer")
-    run.add_argument("table")
-    run.add_argument("program")
-    run.add_argument("--encoding", default="utf-8")
-    run.set_defaults(handler=_run)
+    run = command("run", "run a program on a table and print its answer (exit 8 when it is empty)")
+    _table_arguments(run)
+    run.add_argument("program", nargs="?", help="program text; '-' or leaving it out (with no --file) reads it from stdin")
+    run.add_argument("--file", help="read the program from this file ('-': stdin)")
+    run.add_argument("--json", action="store_true", help="one JSON object: answer, coordinates, cells, aggregator, value, program, how, status, reason")
+    run.set_defaults(handler=run_command)
 
-    ask = _asks(commands.add_parser("ask", help="answer a question about a CSV table (bundled model unless --model)"))
-    ask.add_argument("--json", action="store_true", help="one JSON object: answer, coordinates, cells, aggregator, value, program, confidence, steps")
-    ask.add_argument("--min-confidence", type=float, default=0.0, help="abstain when the program's probability is lower")
-    ask.set_defaults(handler=_ask)
+    ask = _asks(command("ask", "answer a question about a table: the answer, how it was computed, the program, the confidence"))
+    ask.add_argument("--questions", help="answer every question in this file, one per line, in one process ('-': stdin); with --json, JSON Lines in and out")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON out: answer, coordinates, cells, aggregator, value, program, confidence, steps, status, reason, how, raw_program",
+    )
+    ask.set_defaults(handler=ask_command)
 
-    explain = _asks(commands.add_parser("explain", help="show the model's per-step choices, program and answer"))
-    explain.add_argument("--top", type=int, default=3)
+    explain = _asks(command("explain", "show how the model answers: the answer, the minimal program and, with --raw, every step it ran"))
+    explain.add_argument("--raw", action="store_true", help="also show the model's raw steps with their top ops, columns and constants")
+    explain.add_argument("--top", type=_positive, default=3, help="how many ops, columns and constants --raw shows per step")
     explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
-    explain.set_defaults(handler=_explain)
+    explain.set_defaults(handler=explain_command)
 
-    export = commands.add_parser("export", help="write a training checkpoint as a model folder (safetensors + JSON)")
-    export.add_argument("checkpoint")
-    export.add_argument("out")
+    export = command("export", "write a training checkpoint (or a model folder) as a model folder: safetensors + JSON")
+    export.add_argument("checkpoint", help="a training checkpoint (.pt) or a model folder")
+    export.add_argument("out", help="the folder to write")
     export.set_defaults(handler=_export)
 
-    train = commands.add_parser("train", help="train a model on WikiTableQuestions-layout data")
-    train.add_argument("--config", help="JSON file with a TrainConfig")
+    train = command("train", "train a model on WikiTableQuestions-layout data")
+    train.add_argument("--config", help="JSON file with a TrainConfig (default: the config's own defaults)")
     train.add_argument("--data", help="dataset root (overrides the config)")
     train.add_argument("--out", required=True, help="directory for checkpoints and metrics.jsonl")
     train.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    train.add_argument("--quiet", action="store_true")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda; under torchrun each process takes its LOCAL_RANK's GPU")
     train.set_defaults(handler=_train)
 
-    evaluate = commands.add_parser("eval", help="score a checkpoint on a split with the official rule")
-    evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--data", required=True)
-    evaluate.add_argument("--split", required=True)
+    evaluate = command("eval", "score a model on a split with the official rule")
+    evaluate.add_argument("checkpoint", nargs="?", help="a training checkpoint (.pt) or a model folder (default: the bundled model)")
+    evaluate.add_argument("--data", required=True, help="dataset root in WikiTableQuestions layout")
+    evaluate.add_argument("--split", required=True, help="split name, e.g. random-split-1-dev (reads data/SPLIT.tsv)")
     evaluate.add_argument("--predictions", help="write id<TAB>values lines here")
-    evaluate.add_argument("--batch-size", type=int, default=128)
-    evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument("--batch-size", type=_positive, default=128, help="questions decoded together")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
     evaluate.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda")
     evaluate.add_argument(
         "--report",
@@ -224,31 +232,31 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
 
-    calibrate = commands.add_parser("calibrate", help="fit a checkpoint's confidence calibration on the training questions its config held out")
+    calibrate = command("calibrate", "fit a checkpoint's confidence calibration on the training questions its config held out")
     calibrate.add_argument("checkpoint", help="a training checkpoint (.pt), rewritten in place")
     calibrate.add_argument("--data", help="dataset root (default: the one the checkpoint was trained on)")
     calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
     calibrate.set_defaults(handler=_calibrate)
 
-    oracle = commands.add_parser("oracle", help="share of questions some program of T steps answers correctly")
-    oracle.add_argument("--data", required=True)
-    oracle.add_argument("--split", required=True)
-    oracle.add_argument("--steps", type=int, default=4, help="program length T (the model's steps)")
+    oracle = command("oracle", "share of questions some program of T steps answers correctly")
+    oracle.add_argument("--data", required=True, help="dataset root in WikiTableQuestions layout")
+    oracle.add_argument("--split", required=True, help="split name, e.g. random-split-1-dev")
+    oracle.add_argument("--steps", type=_positive, default=4, help="program length T (the model's steps)")
     oracle.add_argument("--ops", help="comma-separated op names (default: every registered op)")
-    oracle.add_argument("--limit", type=int, help="only the first this-many questions")
-    oracle.add_argument("--max-states", type=int, default=20000, help="distinct machine states kept per step")
+    oracle.add_argument("--limit", type=_positive, help="only the first this-many questions (default: all)")
+    oracle.add_argument("--max-states", type=_positive, default=20000, help="distinct machine states kept per step")
     oracle.add_argument("--programs", help="write id<TAB>program lines for the covered questions here")
-    oracle.add_argument("--quiet", action="store_true")
+    oracle.add_argument("--quiet", action="store_true", help="no progress bar")
     oracle.set_defaults(handler=_oracle)
 
-    synth = commands.add_parser("synth", help="generate the Neural Programmer synthetic task")
-    synth.add_argument("--out", required=True)
-    synth.add_argument("--columns", type=int, default=5, help="most numeric columns")
-    synth.add_argument("--text-columns", type=int, default=2)
-    synth.add_argument("--train", type=int, default=50000)
-    synth.add_argument("--test", type=int, default=2000)
+    synth = command("synth", "generate the Neural Programmer synthetic task")
+    synth.add_argument("--out", required=True, help="folder to write the data to (WikiTableQuestions layout)")
+    synth.add_argument("--columns", type=_positive, default=5, help="most numeric columns")
+    synth.add_argument("--text-columns", type=_whole_number, default=2, help="text columns")
+    synth.add_argument("--train", type=_whole_number, default=50000, help="training questions")
+    synth.add_argument("--test", type=_whole_number, default=2000, help="test questions")
     synth.add_argument("--no-variation", action="store_true", help="no synonyms")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--seed", type=int, default=0, help="random seed")
     synth.set_defaults(handler=_synth)
     return parser
 
@@ -256,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        return args.handler(args) or 0
     except NeuprogError as error:
         print(f"neuprog: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -268,7 +276,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # never a traceback for the user; the message still names what failed
         print(f"neuprog: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

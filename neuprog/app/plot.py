@@ -8,6 +8,7 @@ import numpy as np
 
 from neuprog.atomic import replacing
 from neuprog.errors import NeuprogError
+from neuprog.lang.minimal import minimize
 from neuprog.lang.program import render
 from neuprog.lang.values import Column, Constant
 from neuprog.tables.table import Table
@@ -78,7 +79,8 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
         axes[3].set_title(f"rows selected (first {MAX_ROWS} of {table.shape[0]})", fontsize=10)
     prediction = data["prediction"]
     answer = ", ".join(prediction.texts) if prediction.texts else "(none)"
-    figure.suptitle(f"{question}\n{render(prediction.program, model.registry)}\nanswer: {answer}   confidence: {prediction.confidence:.2f}", fontsize=9)
+    minimal = render(minimize(prediction.program, model.registry).program, model.registry)  # the panels show every raw step
+    figure.suptitle(f"{question}\n{minimal}\nanswer: {answer}   confidence: {prediction.confidence:.2f}", fontsize=9)
     figure.tight_layout()
     path = Path(path)
     try:

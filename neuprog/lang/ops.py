@@ -3,7 +3,8 @@
 ``exact(table, ...)`` works on one ``Table`` with numpy and is the specification.
 ``soft(batch, ...)`` works on a ``TableBatch`` with torch; with one-hot column and
 constant choices and 0/1 row masks it gives exactly what ``exact`` gives.
-Filters keep only rows of the incoming selection.
+Filters keep only rows of the incoming selection. ``facts`` name the algebraic laws
+an op obeys (`neuprog.lang.facts`) and ``words`` say what it computes in plain words.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from neuprog.tables.table import Table
 
 BUILTINS = Registry()
 op = BUILTINS.op
+
+FILTER = ("filter", "narrows", "idempotent")  # every filter: rows & (a row set chosen by column and constant)
+PICK_ONE = ("one_row", "keeps_one_row", "narrows", "idempotent")  # FIRST and LAST
 
 
 # -- shared soft helpers --------------------------------------------------------------------
@@ -66,7 +70,7 @@ def _mask(table: Table, index) -> np.ndarray:
 # -- selections -----------------------------------------------------------------------------
 
 
-@op("ALL_ROWS")
+@op("ALL_ROWS", facts=("whole_table",), words="all {n}")
 class all_rows:
     """Every row of the table (starts a new selection)."""
 
@@ -77,7 +81,7 @@ class all_rows:
         return batch.rows.clone()  # (B, R)
 
 
-@op("{rows} WHERE {column} LIKE {phrase}")
+@op("{rows} WHERE {column} LIKE {phrase}", facts=FILTER, words="{column} contains {phrase}")
 class select:
     """Rows whose cell in `column` contains the question phrase `phrase`."""
 
@@ -108,7 +112,7 @@ def _comparison(name: str, symbol: str, compare, doc: str):
         return rows * passing_soft(batch, column, value, compare)  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("{rows} WHERE {column} %s {value}" % symbol)(spec)
+    return op("{rows} WHERE {column} %s {value}" % symbol, facts=FILTER, words="{column} %s {value}" % symbol)(spec)
 
 
 greater = _comparison("greater", ">", lambda a, b: a > b, "Rows whose value in `column` is greater than `value`.")
@@ -126,14 +130,14 @@ def _widening(name: str, symbol: str, compare, doc: str):
         return rows + extra - rows * extra
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("{rows} OR {column} %s {value}" % symbol)(spec)
+    return op("{rows} OR {column} %s {value}" % symbol, facts=("widens", "idempotent"), words="{rows} plus those where {column} %s {value}" % symbol)(spec)
 
 
 or_greater = _widening("or_greater", ">", lambda a, b: a > b, "The selected rows plus every row whose value in `column` is greater than `value`.")
 or_less = _widening("or_less", "<", lambda a, b: a < b, "The selected rows plus every row whose value in `column` is less than `value`.")
 
 
-@op("{rows} OR {column} LIKE {phrase}")
+@op("{rows} OR {column} LIKE {phrase}", facts=("widens", "idempotent"), words="{rows} plus those where {column} contains {phrase}")
 class or_select:
     """The selected rows plus every row whose cell in `column` contains the question phrase `phrase` ("A or B")."""
 
@@ -145,7 +149,7 @@ class or_select:
         return rows + extra - rows * extra
 
 
-@op("{rows} WHERE {column} = {value}")
+@op("{rows} WHERE {column} = {value}", facts=FILTER, words="{column} = {value}")
 class equal:
     """Rows whose cell in `column` equals `value` (as a number, a date or the whole text)."""
 
@@ -156,7 +160,7 @@ class equal:
         return rows * by_column_and_constant(batch.equals, column, value)  # (B, R)
 
 
-@op("FIRST({rows})")
+@op("FIRST({rows})", facts=PICK_ONE, words="the first of {rows}")
 class first:
     """The first selected row, in table order."""
 
@@ -167,7 +171,7 @@ class first:
         return first_of(rows, dim=1)  # (B, R)
 
 
-@op("LAST({rows})")
+@op("LAST({rows})", facts=PICK_ONE, words="the last of {rows}")
 class last:
     """The last selected row, in table order."""
 
@@ -178,7 +182,7 @@ class last:
         return first_of(rows.flip(1), dim=1).flip(1)  # (B, R)
 
 
-@op("PREV({rows})")
+@op("PREV({rows})", words="the row above each of {rows}")
 class prev:
     """The row just above each selected row."""
 
@@ -189,7 +193,7 @@ class prev:
         return torch.cat([rows[:, 1:], torch.zeros_like(rows[:, :1])], dim=1)  # (B, R)
 
 
-@op("NEXT({rows})", name="next")
+@op("NEXT({rows})", name="next", words="the row below each of {rows}")
 class next_row:
     """The row just below each selected row."""
 
@@ -212,14 +216,15 @@ def _extreme_row(name: str, descending: bool, doc: str):
         return by_column(top_by_value(batch, rows, descending), column)  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("%s({rows}, {column})" % name.upper())(spec)
+    words = "the row with the %s {column} among {rows}" % ("largest" if descending else "smallest")
+    return op("%s({rows}, {column})" % name.upper(), facts=("one_row", "narrows", "idempotent"), words=words)(spec)
 
 
 argmax = _extreme_row("argmax", True, "The selected row with the largest number (or latest date) in `column` (the earlier row on ties).")
 argmin = _extreme_row("argmin", False, "The selected row with the smallest number (or earliest date) in `column` (the earlier row on ties).")
 
 
-@op("MOST_COMMON({rows}, {column})")
+@op("MOST_COMMON({rows}, {column})", facts=("narrows", "idempotent"), words="{n} with the most common {column} among {rows}")
 class most_common:
     """Selected rows holding the most frequent non-empty value of `column` (the first-seen value on ties)."""
 
@@ -239,7 +244,7 @@ class most_common:
         return rows * by_column(holds, column)  # (B, R)
 
 
-@op("{first} AND {second}")
+@op("{first} AND {second}", facts=("narrows", "idempotent", "neutral"), words="{n} in both {first} and {second}")
 class both:
     """Rows in both of two earlier selections."""
 
@@ -250,7 +255,7 @@ class both:
         return first * second  # (B, R)
 
 
-@op("{first} OR {second}")
+@op("{first} OR {second}", facts=("widens", "idempotent"), words="{n} in {first} or {second}")
 class either:
     """Rows in either of two earlier selections."""
 
@@ -264,7 +269,7 @@ class either:
 # -- scalars --------------------------------------------------------------------------------
 
 
-@op("SELECT COUNT(*) FROM {rows}")
+@op("SELECT COUNT(*) FROM {rows}", words="count of {rows}")
 class count:
     """The number of selected rows."""
 
@@ -275,7 +280,7 @@ class count:
         return rows.sum(dim=1)  # (B,)
 
 
-@op("SELECT SUM({column}) FROM {rows}", name="sum")
+@op("SELECT SUM({column}) FROM {rows}", name="sum", words="sum of {column} over {rows}")
 class column_sum:
     """The sum of the numbers in `column` over the selected rows (0 if none)."""
 
@@ -286,7 +291,7 @@ class column_sum:
         return torch.einsum("br,brc,bc->b", rows, batch.numbers * batch.has_number, column)  # (B,)
 
 
-@op("SELECT AVG({column}) FROM {rows}")
+@op("SELECT AVG({column}) FROM {rows}", words="average {column} over {rows}")
 class average:
     """The mean of the numbers in `column` over the selected rows (0 if none)."""
 
@@ -309,14 +314,15 @@ def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
         return torch.einsum("brc,brc,bc->b", top_by_value(batch, rows, descending, by_number=True), batch.numbers, column)  # (B,)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("SELECT %s({column}) FROM {rows}" % keyword)(spec)
+    words = "%s {column} among {rows}" % ("largest" if descending else "smallest")
+    return op("SELECT %s({column}) FROM {rows}" % keyword, words=words)(spec)
 
 
 maximum = _extreme_value("maximum", "MAX", True, "The largest number in `column` over the selected rows (0 if none).")
 minimum = _extreme_value("minimum", "MIN", False, "The smallest number in `column` over the selected rows (0 if none).")
 
 
-@op("{first} - {second}")
+@op("{first} - {second}", facts=("right_neutral",), words="{first} minus {second}")
 class difference:
     """The earlier scalar minus the later one."""
 
@@ -327,7 +333,7 @@ class difference:
         return first - second  # (B,)
 
 
-@op("{first} + {second}")
+@op("{first} + {second}", facts=("neutral",), words="{first} plus {second}")
 class plus:
     """The sum of two earlier scalars."""
 
@@ -341,7 +347,7 @@ class plus:
 # -- lookup ---------------------------------------------------------------------------------
 
 
-@op("SELECT {column} FROM {rows}", name="print")
+@op("SELECT {column} FROM {rows}", name="print", words="{column} of {rows}")
 class print_cells:
     """The cells of `column` in the selected rows (the lookup answer)."""
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neuprog.errors import RegistryError
+from neuprog.lang.facts import FACTS
 from neuprog.lang.grammar import template_shape
 from neuprog.lang.values import ANSWER_TYPES, STACKED_TYPES, VALUE_TYPES, Column, Constant
 
@@ -27,10 +28,13 @@ class Param:
 
 @dataclass(frozen=True)
 class Op:
-    """An operation: typed signature, exact semantics, soft semantics and printed template.
+    """An operation: typed signature, exact semantics, soft semantics, printed template, words and facts.
 
     ``exact(table, *args)`` is the specification; ``soft(batch, *args)`` is its
     batched, differentiable twin and must agree with it on one-hot inputs.
+    ``words`` says what the op computes in plain words (placeholders as in the
+    template, plus ``{n}``: the number of rows a selection holds), and ``facts``
+    names the algebraic laws it obeys (see `neuprog.lang.facts`).
     """
 
     name: str
@@ -40,6 +44,17 @@ class Op:
     doc: str
     exact: Callable[..., Any]
     soft: Callable[..., Any]
+    facts: frozenset[str] = frozenset()
+    words: str = ""
+
+    def has(self, fact: str) -> bool:
+        """Whether the op declares the algebraic fact ``fact``.
+
+        >>> from neuprog.lang.ops import BUILTINS
+        >>> BUILTINS["last"].has("idempotent"), BUILTINS["next"].has("idempotent")
+        (True, False)
+        """
+        return fact in self.facts
 
     @property
     def signature(self) -> str:
@@ -137,6 +152,14 @@ class Registry:
         expected = [p.name for p in op_.params]
         if sorted(placeholders) != sorted(expected):
             raise RegistryError(f"op {op_.name}: template {op_.template!r} must use each of {expected} exactly once")
+        for fact in sorted(op_.facts):
+            if fact not in FACTS:
+                raise RegistryError(f"op {op_.name}: no fact named {fact!r}; known facts: {', '.join(FACTS)}")
+            if not FACTS[fact].fits(op_):
+                raise RegistryError(f"op {op_.name}: fact {fact!r} needs {FACTS[fact].needs}")
+        unknown = set(_PLACEHOLDER.findall(op_.words)) - set(expected) - {"n"}
+        if unknown:
+            raise RegistryError(f"op {op_.name}: words {op_.words!r} use {sorted(unknown)}, which are not its parameters (or n)")
         shape = template_shape(op_)
         if shape in self._shapes:
             raise RegistryError(f"op {op_.name}: template {op_.template!r} reads the same as op {self._shapes[shape].name!r}")
@@ -144,12 +167,13 @@ class Registry:
         self._shapes[shape] = op_
         return op_
 
-    def op(self, template: str | None = None, name: str | None = None) -> Callable[[type], Op]:
+    def op(self, template: str | None = None, name: str | None = None, facts: typing.Iterable[str] = (), words: str | None = None) -> Callable[[type], Op]:
         """Class decorator declaring an op from ``exact`` and ``soft`` functions and a docstring.
 
         The op is named after the class unless ``name`` is given (so a class need not
         shadow a Python builtin such as ``sum``). The default template is the call
-        form ``NAME(arg, ...)``.
+        form ``NAME(arg, ...)``; the default words are the template. ``facts`` name
+        the algebraic laws the op obeys (`neuprog.lang.facts.FACTS`).
         """
 
         def declare(spec: type) -> Op:
@@ -162,7 +186,7 @@ class Registry:
             doc = inspect.cleandoc(spec.__doc__ or "").split("\n")[0]
             if not doc:
                 raise RegistryError(f"op {op_name}: give it a one-line docstring")
-            return self.register(Op(op_name, params, returns, text, doc, exact, soft))
+            return self.register(Op(op_name, params, returns, text, doc, exact, soft, frozenset(facts), words or text))
 
         return declare
 

@@ -18,6 +18,7 @@ from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.train import fit, seed_everything
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import Batch, Sample, Vocab, collate, with_rows_shuffled
+from neuprog.model.folder import BUNDLED, DESCRIPTION, read_folder
 from neuprog.model.neural_programmer import NeuralProgrammer, assemble
 from neuprog.tables.question import speaks_of_order
 from neuprog.wtq.evaluate import evaluate
@@ -108,3 +109,21 @@ def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralP
     except (KeyError, TypeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
     return assemble(config, words, ops, weights, registry, path), config
+
+
+def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig, dict]:
+    """A model, its config and its recorded metrics from a training checkpoint, a model folder, or (None) the bundled model.
+
+    >>> model, config, metrics = open_model()
+    >>> config.model.steps == model.config.steps
+    True
+    """
+    where = Path(path) if path is not None else BUNDLED
+    if where.is_file():
+        model, config = load_model(where, registry)
+        return model, config, json.loads(load_checkpoint(where).get("metrics") or "{}")
+    if not where.exists():
+        raise CheckpointError(f"{where}: no such checkpoint or model folder")
+    config, words, ops, weights = read_folder(where)
+    metrics = json.loads((where / DESCRIPTION).read_text(encoding="utf-8")).get("metrics") or {}
+    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics

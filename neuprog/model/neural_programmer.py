@@ -16,7 +16,7 @@ from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Choices, Execution, decode, execute
 from neuprog.lang.tree import Program
-from neuprog.model.ask import AskResult, TableLike, ask
+from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline
 from neuprog.model.calibration import calibrated, identity, signal_names, signals
 from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
@@ -130,9 +130,28 @@ class NeuralProgrammer(nn.Module):
         config = TrainConfig(data="(not recorded)", model=self.config, scalar_weight=self.scalar_weight)
         return write_folder(path, self.state_dict(), config, self.vocab.words, self.registry.names, metrics)
 
-    def ask(self, table: TableLike, questions: str | Sequence[str], min_confidence: float = 0.0) -> AskResult | list[AskResult]:
-        """Answer a question (or a list of them) about a CSV path, a Table or a DataFrame; see `AskResult`."""
-        return ask(self, table, questions, min_confidence)
+    def ask(
+        self, table: TableLike, questions: str | Sequence[str], min_confidence: float = MIN_CONFIDENCE, min_grounded: int = MIN_GROUNDED
+    ) -> AskResult | list[AskResult]:
+        """Answer a question (or a list of them) about a table; see `AskResult`.
+
+        The table is a file path (CSV, TSV, Parquet, Excel, JSON, SQLite), a DataFrame,
+        a dict of column lists or a `Table`. A result abstains when fewer than
+        ``min_grounded`` words of the question name a column, cell, number or date of
+        the table, or when the program's probability is below ``min_confidence``.
+        """
+        return ask(self, table, questions, min_confidence, min_grounded)
+
+    def __call__(self, *args, table: TableLike = None, query: str | Sequence[str] | None = None, **options):
+        """``model(batch)`` runs the network; ``model(table=..., query=...)`` answers like the Hugging Face table-QA pipeline.
+
+        >>> model = NeuralProgrammer.from_pretrained()
+        >>> model(table={"City": ["Oslo", "Bergen"], "Population": ["709,037", "291,940"]}, query="how many cities are there?")["answer"]
+        '2'
+        """
+        if table is not None or query is not None or (args and not isinstance(args[0], Batch)):
+            return pipeline(self, *args, table=table, query=query, **options)
+        return super().__call__(*args, **options)
 
 
 def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dict, registry: Registry, where, tensors_only: bool = False) -> NeuralProgrammer:

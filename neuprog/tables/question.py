@@ -1,4 +1,4 @@
-"""Questions: tokens, the constants they mention (numbers, dates, phrases found in the table), and match features."""
+"""Questions: tokens, the constants they mention (numbers, dates, phrases found in the table), match features and grounding."""
 
 from __future__ import annotations
 
@@ -7,11 +7,29 @@ from dataclasses import dataclass, field
 from neuprog.tables.cells import Date, is_month, parse_cell, parse_date, parse_ordinal
 from neuprog.tables.constant import Constant
 from neuprog.tables.table import Table
-from neuprog.tables.text import contains_phrase, tokenize
+from neuprog.tables.text import contains_phrase, normalize, tokenize
 
 STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where how "
     "many much did do does than that this these those it its as there their they he she his her not no".split()
+)
+ROW_WORDS = frozenset("row rows entry entries record records item items line lines table list listed chart".split())
+"""Words that name a table's rows or the table itself, whatever the table holds."""
+COUNTING = (("how", "many"), ("number", "of"), ("count", "of"))
+"""Phrases whose next content word names the rows being counted ("how many games ...")."""
+_SUFFIXES = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("d", ""),
+    ("ing", ""),
+    ("ers", ""),
+    ("er", ""),
+    ("ors", ""),
+    ("or", ""),
+    ("ions", ""),
+    ("ion", ""),
 )
 
 
@@ -141,3 +159,55 @@ def header_match(question: Question, header: str) -> float:
         return 1.0
     content = [w for w in words if w not in STOPWORDS] or words
     return sum(w in question.tokens for w in content) / len(content)
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Which content words of a question name something in a table, and which name nothing there."""
+
+    grounded: tuple[str, ...]
+    unmatched: tuple[str, ...]
+
+
+def word_forms(word: str) -> set[str]:
+    """A word and the stems its common English endings leave ("cities": city; "directed", "director": direct).
+
+    >>> sorted(word_forms("games"))
+    ['gam', 'game', 'games']
+    """
+    forms = {word}
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.add(word[: len(word) - len(suffix)] + replacement)
+    return forms
+
+
+def grounding(question: Question, table: Table) -> Grounding:
+    """The question's content words (not stopwords) split into those that name something in ``table`` and the rest.
+
+    A word is grounded when it is part of a number or date the question gives, when
+    one of its forms is a word of a column name or of a cell, when it names rows in
+    general ("rows", "entries", "listed"), or when it is what a counting phrase counts
+    ("how many games": the rows themselves).
+
+    >>> table = Table.from_rows(["City", "Population"], [["Oslo", "709,037"], ["Bergen", "291,940"]])
+    >>> grounding(Question("", tokenize("how many cities have over 500000 people?")), table)
+    Grounding(grounded=('cities', '500000'), unmatched=('have', 'over', 'people'))
+    >>> grounding(Question("", tokenize("asdf qwerty")), table).grounded
+    ()
+    """
+    tokens = question.tokens
+    named = {i for span, _ in _dates(tokens) + _numbers(tokens) for i in range(*span)}
+    for i in range(len(tokens) - 2):
+        if (tokens[i], tokens[i + 1]) in COUNTING:
+            named.update([j for j in range(i + 2, len(tokens)) if tokens[j] not in STOPWORDS][:1])
+    header = set().union(*(word_forms(word) for name in table.header for word in tokenize(name)))
+    grounded, unmatched = [], []
+    whole = {normalize(name) for name in table.header}  # a column may be called "A" or "No": a stopword naming it is grounded
+    for i, token in enumerate(tokens):
+        if token in STOPWORDS and token not in whole:
+            continue
+        forms = word_forms(token)
+        found = i in named or token in ROW_WORDS or forms & header or table.mentions(token) or any(table.mentions(form) for form in forms - {token})
+        (grounded if found else unmatched).append(token)
+    return Grounding(tuple(grounded), tuple(unmatched))
