@@ -1,0 +1,130 @@
+"""Behaviour behind right-for-the-right-reason answers: date superlatives, A-or-B selections, scaled question numbers,
+row-shuffled training, the spurious-program probes and the calibrated confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from neuprog import BUILTINS, NeuralProgrammer, Table, interpret, parse
+from neuprog.lang.interpret import answer_texts
+from neuprog.learn.calibrate import calibrate
+from neuprog.learn.runner import held_out, shuffled_batch
+from neuprog.model.calibration import signal_names, signals
+from neuprog.model.config import TrainConfig
+from neuprog.model.features import collate, make_sample, with_rows_shuffled
+from neuprog.tables.question import Question, speaks_of_order
+from neuprog.wtq.probes import options, probe, swap_options
+from neuprog.wtq.samples import load_samples
+
+SAMPLE = "datasets/wtq-sample"
+RACES = Table.from_rows(
+    ["Race", "Date", "Winner", "Gold"],
+    [["Spring", "May 5, 2004", "Kenya", "3"], ["Summer", "July 1, 2006", "Ethiopia", "5"], ["Autumn", "March 2, 2001", "Kenya", "4"]],
+)
+
+
+def run(text: str) -> list[str]:
+    return answer_texts(interpret(parse(text), RACES), RACES)
+
+
+def test_superlatives_over_a_date_column_pick_the_latest_and_earliest_date():
+    assert run('s1 = ARGMAX(ALL_ROWS, "Date"); s2 = SELECT "Race" FROM s1') == ["Summer"]
+    assert run('s1 = ARGMIN(ALL_ROWS, "Date"); s2 = SELECT "Race" FROM s1') == ["Autumn"]
+
+
+def test_a_widening_phrase_select_answers_an_a_or_b_question_by_the_attribute_asked():
+    program = 's1 = ALL_ROWS WHERE "Race" LIKE \'spring\'; s2 = s1 OR "Race" LIKE \'autumn\'; s3 = ARGMAX(s2, "Gold"); s4 = SELECT "Race" FROM s3'
+    assert run(program) == ["Autumn"]
+
+
+@pytest.mark.parametrize(
+    "question, text, number",
+    [
+        ("which nations have over 20 million people?", "20 million", 2e7),
+        ("a budget of 1.5 billion", "1.5 billion", 1.5e9),
+        ("3 thousand fans", "3 thousand", 3e3),
+    ],
+)
+def test_a_scale_word_multiplies_the_number_before_it(question, text, number):
+    [constant] = Question.read(question, RACES).constants
+    assert (constant.text, constant.number) == (text, number)
+
+
+def test_an_iso_date_in_a_question_is_one_date_constant():
+    [constant] = Question.read("who won on 2004-05-05?", RACES).constants
+    assert constant.kind == "date" and constant.text == "2004-05-05"
+
+
+def test_order_words_mark_questions_whose_answer_may_depend_on_row_order():
+    assert speaks_of_order(Question.read("who won the race after spring?", RACES))
+    assert not speaks_of_order(Question.read("which race had the most gold?", RACES))
+
+
+def test_a_shuffled_sample_keeps_its_answer_targets_on_their_rows():
+    sample = make_sample("q", "which race had the most gold?", RACES, ["Summer"])
+    shuffled = with_rows_shuffled(sample, np.random.default_rng(0))
+    [item] = shuffled.items
+    rows, columns = np.nonzero(item)
+    assert [shuffled.table.cell(r, c) for r, c in zip(rows, columns)] == ["Summer"]
+    assert sorted(shuffled.table.rows) == sorted(RACES.rows) and shuffled.table.rows != RACES.rows
+
+
+def test_a_permuted_table_matches_and_compares_like_its_source_with_rows_reordered():
+    order = [2, 0, 1]
+    permuted = RACES.permuted(order).permuted([1, 2, 0])
+    rebuilt = Table.from_rows(RACES.header, [RACES.rows[i] for i in np.array(order)[[1, 2, 0]]])
+    for constant in Question.read("kenya in 2004 with 4 gold on 2004-05-05", RACES).constants:
+        assert (permuted.phrase_matches(constant) == rebuilt.phrase_matches(constant)).all()
+        assert (permuted.equals(constant) == rebuilt.equals(constant)).all()
+        assert (permuted.comparison_keys(constant)[0] == rebuilt.comparison_keys(constant)[0]).all()
+    assert np.array_equal(permuted.order_keys, rebuilt.order_keys, equal_nan=True)
+
+
+def test_shuffled_training_batches_shuffle_only_questions_that_name_no_order():
+    model = NeuralProgrammer.from_pretrained()
+    samples = [make_sample("a", "which race had the most gold?", RACES, ["Summer"]), make_sample("b", "who won the first race?", RACES, ["Kenya"])]
+    torch.manual_seed(3)
+    batch = shuffled_batch(samples, model.vocab)
+    assert batch.samples[1].table is RACES and batch.samples[0].table.rows != RACES.rows
+
+
+def test_held_out_questions_are_fixed_by_the_seed_and_never_trained_on():
+    config = TrainConfig(data=".", calibration_holdout=3)
+    samples = [make_sample(str(i), "how many races?", RACES, ["3"]) for i in range(10)]
+    train, held = held_out(samples, config)
+    assert len(held) == 3 and len(train) == 7 and not {s.id for s in train} & {s.id for s in held}
+    assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
+
+
+def test_the_a_or_b_probe_finds_both_options_and_swaps_them():
+    sample = make_sample("q", "which race had more gold, spring or autumn?", RACES, ["Autumn"])
+    assert options(sample) is not None
+    swapped = swap_options(sample)
+    assert swapped.question.text == "which race had more gold autumn or spring"
+    assert swapped.answers == sample.answers and options(swapped) is not None
+    assert options(make_sample("q", "which race had the most gold?", RACES)) is None
+
+
+def test_probes_report_plain_and_probed_accuracy_on_the_same_questions():
+    model = NeuralProgrammer.from_pretrained()
+    samples = load_samples(SAMPLE, "sample-dev", max_constants=model.config.max_constants)
+    correct = [True] * len(samples)
+    report = probe(model, samples, correct, lambda chunk: collate(chunk, model.vocab))
+    order_free = report["order-free, rows shuffled"]
+    assert order_free["questions"] == sum(not speaks_of_order(s.question) for s in samples) > 0
+    assert order_free["plain"] == order_free["questions"] and 0 <= order_free["probed"] <= order_free["questions"]
+
+
+def test_an_uncalibrated_model_reports_the_program_probability_and_a_fitted_one_a_probability():
+    model = NeuralProgrammer.from_pretrained()
+    samples = load_samples(SAMPLE, "sample-train", max_constants=model.config.max_constants)
+    before = model.predict(collate(samples, model.vocab))
+    if torch.equal(model.calibration, torch.eye(1, len(model.calibration)).squeeze(0)):
+        assert all(p.confidence == pytest.approx(p.raw_confidence, abs=1e-6) for p in before if p.answer is not None)
+    report = calibrate(model, samples)
+    assert report["calibration_questions"] == len(samples)
+    after = model.predict(collate(samples, model.vocab))
+    assert all(0.0 <= p.confidence <= 1.0 for p in after)
+    assert len(signals(BUILTINS, samples[0].question, after[0].program, after[0].texts, 0.5)) == len(signal_names(BUILTINS))
