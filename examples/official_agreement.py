@@ -8,7 +8,7 @@ from the data folder, reads `tagged/data/pristine-seen-tables.tagged` the way th
 evaluator does (gold items with their `targetCanon`), predicts every question with the
 bundled model, and adds a few perturbed predictions per question (trailing periods,
 citations, units, separators, date spellings...). For each (question, prediction) pair it
-compares `neuprog.scoring.answer_is_correct` with the official
+compares `neuprog.tables.scoring.answer_is_correct` with the official
 `check_denotation(to_value_list(gold, canon), to_value_list(prediction))` and prints the
 disagreements. `--write` saves every pair with its official verdict as the test fixture.
 """

@@ -52,6 +52,11 @@ def test_a_scale_word_multiplies_the_number_before_it(question, text, number):
     assert (constant.text, constant.number) == (text, number)
 
 
+def test_a_number_beyond_float_range_in_a_question_is_no_constant():
+    question = Question.read("which races had more than " + "9" * 400 + " gold?", RACES)
+    assert all(constant.kind != "number" for constant in question.constants)
+
+
 def test_an_iso_date_in_a_question_is_one_date_constant():
     [constant] = Question.read("who won on 2004-05-05?", RACES).constants
     assert constant.kind == "date" and constant.text == "2004-05-05"

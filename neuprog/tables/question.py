@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from neuprog.tables.cells import Date, is_month, parse_cell, parse_date, parse_ordinal
@@ -89,9 +90,11 @@ def _numbers(tokens: list[str]) -> list[tuple[tuple[int, int], Constant]]:
             number = parse_ordinal(token)
             if number is None and not any(ch.isdigit() for ch in token):
                 number = parse_cell(token).number  # number words: "two", "twenty"
-        if number is not None and i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
+        if number is None or not math.isfinite(number):  # "9" * 400 is no number a program can write
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1] in _SCALES and math.isfinite(number * _SCALES[tokens[i + 1]]):
             found.append(((i, i + 2), Constant(f"{token} {tokens[i + 1]}", number=float(number) * _SCALES[tokens[i + 1]])))
-        elif number is not None:
+        else:
             found.append(((i, i + 1), Constant(token, number=float(number))))
     return found
 
