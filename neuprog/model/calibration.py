@@ -80,7 +80,7 @@ def identity(size: int) -> torch.Tensor:
     >>> identity(3).tolist()
     [1.0, 0.0, 0.0, 0.0]
     """
-    weights = torch.zeros(size + 1)
+    weights = torch.zeros(size + 1, device="cpu")  # a buffer, moved with the model
     weights[0] = 1.0
     return weights
 
@@ -91,8 +91,8 @@ def calibrated(weights: torch.Tensor, values: Sequence[float]) -> float:
     >>> round(calibrated(identity(3), [math.log(0.8 / 0.2), 1.0, 0.0]), 6)
     0.8
     """
-    x = torch.tensor([*values, 1.0], dtype=torch.float64)
-    return float(torch.sigmoid(x @ weights.double().cpu()))
+    x = torch.tensor([*values, 1.0], dtype=torch.float64, device=weights.device)  # (F + 1,)
+    return float(torch.sigmoid(x @ weights.double()))
 
 
 def fit(rows: Sequence[Sequence[float]], correct: Sequence[bool], l2: float = 0.01) -> torch.Tensor:
@@ -102,8 +102,9 @@ def fit(rows: Sequence[Sequence[float]], correct: Sequence[bool], l2: float = 0.
     >>> calibrated(weights, [2.0]) > 0.8 > 0.2 > calibrated(weights, [-2.0])
     True
     """
-    x = torch.tensor([[*row, 1.0] for row in rows], dtype=torch.float64)  # (N, F + 1)
-    y = torch.tensor([float(c) for c in correct], dtype=torch.float64)  # (N,)
+    # A few hundred rows: fitted on the CPU whatever device the model is on.
+    x = torch.tensor([[*row, 1.0] for row in rows], dtype=torch.float64, device="cpu")  # (N, F + 1)
+    y = torch.tensor([float(c) for c in correct], dtype=torch.float64, device="cpu")  # (N,)
     weights = identity(x.shape[1] - 1).double().requires_grad_(True)
     optimizer = torch.optim.LBFGS([weights], max_iter=500, line_search_fn="strong_wolfe")
 

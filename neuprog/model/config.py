@@ -56,7 +56,7 @@ class TrainConfig(_Strict):
     dev_split: str | None = None
     """Question file used to pick the best checkpoint; none means the last one is kept."""
     dev_limit: int | None = Field(None, ge=1)
-    """Score only the first this-many dev questions during training (all at the end)."""
+    """Score only the first this-many dev questions at each evaluation during training (`neuprog eval` scores every one)."""
     train_limit: int | None = Field(None, ge=1)
     """Use only the first this-many training questions."""
     model: ModelConfig = ModelConfig()
