@@ -24,7 +24,10 @@ import random
 import sys
 from pathlib import Path
 
+from neuprog.model.features import collate, make_sample
+from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.scoring import answer_is_correct
+from neuprog.wtq.files import iter_tables, read_questions
 
 TAGGED = Path("tagged", "data", "pristine-seen-tables.tagged")
 PER_QUESTION = 5  # perturbations drawn per question, which keeps the fixture small
@@ -61,19 +64,9 @@ def predict(root: Path, path: Path, cache: Path | None) -> dict[str, list[str]]:
     """The bundled model's predicted texts per question id, read from `cache` when it exists."""
     if cache is not None and cache.is_file():
         return json.loads(cache.read_text(encoding="utf-8"))
-    from neuprog.model.features import collate, make_sample
-    from neuprog.model.neural_programmer import NeuralProgrammer
-    from neuprog.tables.table import Table
-    from neuprog.wtq.files import read_questions, read_table_csv, resolve_table
-
     model = NeuralProgrammer.from_pretrained()
-    tables: dict[str, Table] = {}
     samples = []
-    for example in read_questions(path):
-        if example.table_path not in tables:
-            rows = read_table_csv(resolve_table(root, example))
-            tables[example.table_path] = Table.from_rows(rows[0], rows[1:])
-        table = tables[example.table_path]
+    for example, table in iter_tables(root, read_questions(path)):
         samples.append(make_sample(example.id, example.question, table, example.answers, model.config.max_constants, example.answer_canon))
     texts = {}
     for start in range(0, len(samples), 128):

@@ -39,6 +39,11 @@ def by_column_and_constant(per_cell: torch.Tensor, column: torch.Tensor, constan
     return torch.einsum("bkr,bk->br", by_constant, constant)
 
 
+def union(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    """Soft OR of two row selections (B, R): exact for 0/1 weights."""
+    return first + second - first * second
+
+
 def first_of(weights: torch.Tensor, dim: int) -> torch.Tensor:
     """Soft "first selected": w_i * prod_{j<i} (1 - w_j) along ``dim``; exact for 0/1 weights."""
     survive = torch.cumprod(1.0 - weights, dim=dim)
@@ -126,8 +131,7 @@ def _widening(name: str, symbol: str, compare, doc: str):
         return rows | passing(table, column, value, compare)
 
     def soft(batch, rows, column, value):
-        extra = passing_soft(batch, column, value, compare)  # (B, R)
-        return rows + extra - rows * extra
+        return union(rows, passing_soft(batch, column, value, compare))  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
     return op("{rows} OR {column} %s {value}" % symbol, facts=("widens", "idempotent"), words="{rows} plus those where {column} %s {value}" % symbol)(spec)
@@ -145,8 +149,7 @@ class or_select:
         return rows | table.phrase_matches(phrase)[:, column]
 
     def soft(batch, rows, column, phrase):
-        extra = by_column_and_constant(batch.matches, column, phrase)  # (B, R)
-        return rows + extra - rows * extra
+        return union(rows, by_column_and_constant(batch.matches, column, phrase))  # (B, R)
 
 
 @op("{rows} WHERE {column} = {value}", facts=FILTER, words="{column} = {value}")
@@ -263,7 +266,7 @@ class either:
         return first | second
 
     def soft(batch, first, second):
-        return first + second - first * second  # (B, R)
+        return union(first, second)  # (B, R)
 
 
 # -- scalars --------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ def calibrate(model: NeuralProgrammer, samples: Sequence[Sample], batch_size: in
 
 
 def calibrate_checkpoints(model: NeuralProgrammer, samples: Sequence[Sample], paths: Sequence[str | Path]) -> dict:
-    """Calibrate the model of each checkpoint in ``paths`` on ``samples`` and write it back in place (atomically)."""
+    """Calibrate the model of each checkpoint in ``paths`` on ``samples`` and write it back in place (atomically).
+
+    Returns what the last of ``paths`` was calibrated on; training lists ``last.pt`` last, the checkpoint it reports.
+    """
     report: dict = {}
     for path in paths:
         state = load_checkpoint(path)

@@ -52,7 +52,7 @@ def train_from_config(
     train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
     metrics = fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
     if held and int(os.environ.get("RANK", "0")) == 0:  # rank 0 alone wrote the checkpoints
-        metrics |= calibrate_checkpoints(model, held, [Path(out_dir) / name for name in ("last.pt", "best.pt")])
+        metrics |= calibrate_checkpoints(model, held, [Path(out_dir) / name for name in ("best.pt", "last.pt")])
     return metrics
 
 
