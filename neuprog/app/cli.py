@@ -1,4 +1,4 @@
-"""The `neuprog` command line: ops, run, ask, explain, export, train, eval, oracle, synth."""
+"""The `neuprog` command line: ops, run, ask, explain, serve, export, train, eval, oracle, synth."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from neuprog.app.answers import ask_command, explain_command, run_command
+from neuprog.app.serve import serve_command
+from neuprog.app.workspace import MAX_UPLOAD_BYTES
 from neuprog.errors import ConfigError, NeuprogError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.program import render
@@ -148,6 +150,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in megabytes above 0 (at most 10000)")
+    return value
+
+
 def _table_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("table", help="the table: CSV or TSV, or Parquet, Excel (.xlsx), JSON, SQLite by suffix")
     command.add_argument("--encoding", default="utf-8", help="text encoding of a CSV, TSV, JSON or questions file")
@@ -201,6 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--top", type=_positive, default=3, help="how many ops, columns and constants --raw shows per step")
     explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
     explain.set_defaults(handler=explain_command)
+
+    serve = command("serve", "serve the web inspector: ask about tables in a browser, see each step's choices and rows, edit and rerun programs")
+    serve.add_argument(
+        "tables", nargs="*", metavar="TABLE", help="tables to offer (CSV, TSV, Parquet, Excel, JSON, SQLite by suffix); more can be uploaded in the page"
+    )
+    serve.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on; anything but the loopback lets other machines in (with a warning)")
+    serve.add_argument("--port", type=_whole_number, default=8000, help="port to listen on (0: any free port)")
+    serve.add_argument("--max-upload-mb", type=_megabytes, default=MAX_UPLOAD_BYTES / 1_000_000, help="largest table the page may upload, in megabytes")
+    serve.add_argument("--encoding", default="utf-8", help="text encoding of the CSV, TSV and JSON tables given")
+    serve.set_defaults(handler=serve_command)
 
     export = command("export", "write a training checkpoint (or a model folder) as a model folder: safetensors + JSON")
     export.add_argument("checkpoint", help="a training checkpoint (.pt) or a model folder")
