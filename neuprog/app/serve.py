@@ -81,7 +81,7 @@ def create_app(workspace: Workspace, allowed_hosts: list[str] | None = None):
         """The request's body, refused as soon as it passes ``limit`` bytes (whatever Content-Length claims)."""
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise HTTPException(413, f"the {what} is {int(declared):,} bytes, over the limit of {limit:,}")
+            raise HTTPException(413, f"the {what} is {int(declared):,} bytes, over the limit of {limit:,} bytes")
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
@@ -109,7 +109,7 @@ def create_app(workspace: Workspace, allowed_hosts: list[str] | None = None):
         return await answer(workspace.tables)
 
     async def upload(request) -> Response:
-        data = await body(request, workspace.max_upload_bytes, f"upload ({request.query_params.get('name', 'the file')})")
+        data = await body(request, workspace.max_upload_bytes, "upload")
         return await answer(workspace.upload, request.query_params.get("name", ""), data)
 
     async def rows(request) -> Response:

@@ -70,7 +70,7 @@ class Workspace:
         """Read an uploaded file into a new table; ``name`` only gives its format (by suffix) and the name shown."""
         shown = _shown_name(name)
         if len(data) > self.max_upload_bytes:
-            raise RequestError(f"{shown} is {len(data):,} bytes, over the upload limit of {self.max_upload_bytes:,}", 413)
+            raise RequestError(f"the upload {shown} is {len(data):,} bytes, over the limit of {self.max_upload_bytes:,} bytes", 413)
         suffix = UPLOAD_SUFFIXES.get(Path(shown).suffix.lower(), ".csv")
         with tempfile.TemporaryDirectory(prefix="neuprog-upload-") as private:  # created readable by its owner alone
             path = Path(private) / f"upload{suffix}"
