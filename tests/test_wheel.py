@@ -1,4 +1,4 @@
-"""The wheel carries everything `ask` needs: grammar and bundled model are package data."""
+"""The wheel carries everything `ask` and `serve` need: grammar, bundled model and the inspector's page are package data."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     [wheel] = (tmp_path / "dist").glob("neuprog-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"neuprog/lang/program.lark", "neuprog/pretrained/wtq/model.safetensors", "neuprog/pretrained/wtq/MODEL_CARD.md"} <= names
+    assert {f"neuprog/app/static/{page}" for page in ("index.html", "app.js", "style.css")} <= names  # the inspector's page
     site = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(site), str(wheel)],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuprog.app.inspector import selections_after
 from neuprog.atomic import replacing
 from neuprog.errors import NeuprogError
 from neuprog.lang.minimal import minimize
@@ -32,11 +33,8 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
     R, C = table.shape
     K = len(sample.question.constants)
     selected = np.zeros((R, ops.shape[0]))
-    current = np.ones(R, dtype=bool)
-    for t, result in enumerate(prediction.trace):
-        if isinstance(result, np.ndarray):
-            current = result
-        selected[:, t] = current
+    for t, rows in enumerate(selections_after(prediction.trace, R)):
+        selected[:, t] = rows
     return {
         "ops": ops.T.numpy(),
         "op_names": model.registry.names,

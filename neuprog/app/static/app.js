@@ -4,6 +4,7 @@
 "use strict";
 
 const PAGE = 50;
+const DOES = { rows: "selects", number: "computes", cells: "reads" }; // what a step did, by the kind of value it gave
 const $ = (id) => document.getElementById(id);
 const state = {
   tables: [],
@@ -169,9 +170,10 @@ function showAnswer(view, fromModel) {
   }
   $("how").textContent = view.how ? `How: ${view.how}` : "";
   $("restore").hidden = fromModel || !state.modelView;
-  $("steps-title").textContent = fromModel
-    ? `The model's ${view.steps.length} steps (faded: not in the minimal program); click one to see its rows`
-    : `The program's ${view.steps.length} steps; click one to see its rows`;
+  $("steps-title").textContent = fromModel ? `The model's ${view.steps.length} steps` : `The program's ${view.steps.length} steps`;
+  $("steps-hint").textContent = fromModel
+    ? "Each with the model's top choices of op, column and constant; faded steps are left out of the minimal program. Click a step to see the rows selected after it."
+    : "Click a step to see the rows selected after it.";
   drawSteps(view, fromModel);
   selectStep(view.steps.length);
 }
@@ -185,8 +187,7 @@ function drawSteps(view, fromModel) {
     head.append(element("code", null, step.text));
     const notes = [];
     if (fromModel) notes.push(step.kept === null ? `dropped: ${step.dropped}` : `kept as s${step.kept}`);
-    if (step.value !== null) notes.push(`→ ${step.value}`);
-    if (step.rows) notes.push(`${step.rows.count.toLocaleString()} row${step.rows.count === 1 ? "" : "s"} selected after it`);
+    if (step.kind) notes.push(`${DOES[step.kind]} ${step.value}`);
     head.append(element("div", "note", notes.join(" · ")));
     item.append(head);
     if (fromModel) item.append(choices(step));
