@@ -219,6 +219,19 @@ def test_requests_addressed_to_another_host_are_refused_on_the_loopback(client):
     assert client.get("/api/tables", headers={"Host": "localhost:8000"}).status_code == 200
 
 
+def test_pages_of_other_sites_cannot_make_the_server_ask_run_or_keep_anything(client):
+    question = {"table": "t1", "question": NORWAY}
+    for origin in ("http://attacker.example", "null", "http://127.0.0.1:9999"):
+        refused = [
+            client.post("/api/ask", json=question, headers={"Origin": origin}),
+            client.post("/api/run", json={"table": "t1", "program": "s1 = SELECT COUNT(*) FROM ALL_ROWS"}, headers={"Origin": origin}),
+            client.post("/api/tables", params={"name": "x.csv"}, content=b"a\n1\n", headers={"Origin": origin}),
+        ]
+        assert [r.status_code for r in refused] == [403, 403, 403] and "other sites are refused" in refused[0].json()["error"]
+    assert len(client.get("/api/tables").json()["tables"]) == 2
+    assert client.post("/api/ask", json=question, headers={"Origin": "http://127.0.0.1"}).status_code == 200
+
+
 def test_a_100000_row_table_travels_a_page_at_a_time(model):
     rows = 100_000
     countries = np.array(["Norway", "Sweden", "Denmark", "Finland"])[np.arange(rows) % 4]

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from urllib.parse import urlsplit
 
 from neuprog.app.inspector import error_view
 from neuprog.app.workspace import Workspace
@@ -90,7 +91,14 @@ def create_app(workspace: Workspace, allowed_hosts: list[str] | None = None):
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def same_site(request) -> None:
+        """Browsers name the page a request comes from; a page from elsewhere may not make this server ask, run or keep anything."""
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+            raise HTTPException(403, f"requests from pages of other sites are refused ({origin[:100]})")
+
     async def json_body(request) -> dict:
+        same_site(request)
         try:
             parsed = json.loads(await body(request, MAX_JSON_BYTES, "request"))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -109,6 +117,7 @@ def create_app(workspace: Workspace, allowed_hosts: list[str] | None = None):
         return await answer(workspace.tables)
 
     async def upload(request) -> Response:
+        same_site(request)
         data = await body(request, workspace.max_upload_bytes, "upload")
         return await answer(workspace.upload, request.query_params.get("name", ""), data)
 
