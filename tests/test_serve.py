@@ -267,8 +267,8 @@ def test_neuprog_serve_serves_the_tables_and_warns_when_bound_beyond_the_loopbac
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = server.stdout.readline()
-        assert line.startswith("neuprog inspector: http://0.0.0.0:"), line + server.stderr.read()
-        port = int(line.split(":")[3].split("/")[0])
+        assert line.startswith("serving the inspector at http://0.0.0.0:") and "(1 table;" in line, line + server.stderr.read()
+        port = int(line.split(":")[2].split("/")[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/tables", timeout=30) as response:
             assert json.loads(response.read())["tables"][0]["name"] == "cities.csv"
     finally:

@@ -218,6 +218,7 @@ def serve_command(args) -> int:
             f"neuprog: warning: serving on {args.host}, not the loopback: anyone who can reach this machine can ask, upload tables and read them",
             file=sys.stderr,
         )
-    print(f"neuprog inspector: http://{_bracketed(args.host)}:{listening.getsockname()[1]}/  ({len(tables)} table(s); Ctrl+C stops it)", flush=True)
+    counted = f"{len(tables)} table{'' if len(tables) == 1 else 's'}"
+    print(f"serving the inspector at http://{_bracketed(args.host)}:{listening.getsockname()[1]}/ ({counted}; Ctrl+C stops it)", flush=True)
     server(workspace, args.host).run(sockets=[listening])
     return 0
