@@ -108,6 +108,15 @@ def test_held_out_questions_are_fixed_by_the_seed_and_never_trained_on():
     assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
 
 
+def test_held_out_tables_keep_every_question_on_them_out_of_training():
+    config = TrainConfig(data=".", calibration_holdout=10, calibration_by_table=True)
+    samples = load_samples(SAMPLE, "sample-train")
+    train, held = held_out(samples, config)
+    assert len(held) >= 10 and len(train) + len(held) == len(samples)
+    assert not {s.table.name for s in train} & {s.table.name for s in held}
+    assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
+
+
 def test_the_a_or_b_probe_finds_both_options_and_swaps_them():
     sample = make_sample("q", "which race had more gold, spring or autumn?", RACES, ["Autumn"])
     assert options(sample) is not None
