@@ -3,17 +3,22 @@ row-shuffled training, the spurious-program probes and the calibrated confidence
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 import torch
 
 from neuprog import BUILTINS, NeuralProgrammer, Table, interpret, parse
+from neuprog.app.cli import main
 from neuprog.lang.interpret import answer_texts
 from neuprog.learn.calibrate import calibrate
 from neuprog.learn.runner import held_out, shuffled_batch
 from neuprog.model.calibration import signal_names, signals
 from neuprog.model.config import TrainConfig
 from neuprog.model.features import collate, make_sample, with_rows_shuffled
+from neuprog.model.folder import BUNDLED, read_folder
 from neuprog.tables.question import Question, speaks_of_order
 from neuprog.wtq.probes import options, probe, swap_options
 from neuprog.wtq.samples import load_samples
@@ -103,6 +108,15 @@ def test_held_out_questions_are_fixed_by_the_seed_and_never_trained_on():
     assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
 
 
+def test_held_out_tables_keep_every_question_on_them_out_of_training():
+    config = TrainConfig(data=".", calibration_holdout=10, calibration_by_table=True)
+    samples = load_samples(SAMPLE, "sample-train")
+    train, held = held_out(samples, config)
+    assert len(held) >= 10 and len(train) + len(held) == len(samples)
+    assert not {s.table.name for s in train} & {s.table.name for s in held}
+    assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
+
+
 def test_the_a_or_b_probe_finds_both_options_and_swaps_them():
     sample = make_sample("q", "which race had more gold, spring or autumn?", RACES, ["Autumn"])
     assert options(sample) is not None
@@ -133,3 +147,24 @@ def test_an_uncalibrated_model_reports_the_program_probability_and_a_fitted_one_
     after = model.predict(collate(samples, model.vocab))
     assert all(0.0 <= p.confidence <= 1.0 for p in after)
     assert len(signals(BUILTINS, samples[0].question, after[0].program, after[0].texts, 0.5)) == len(signal_names(BUILTINS))
+
+
+def test_calibrating_a_model_folder_on_unseen_questions_writes_a_calibrated_copy(tmp_path, capsys):
+    from neuprog.app.cli import main
+
+    out = tmp_path / "calibrated"
+    assert main(["calibrate", str(BUNDLED), "--data", SAMPLE, "--split", "sample-dev", "--out", str(out), "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["split"] == "sample-dev" and report["calibration_questions"] == len(load_samples(SAMPLE, "sample-dev"))
+    config, _, _, weights = read_folder(out)
+    assert config.train_split == read_folder(BUNDLED)[0].train_split
+    assert not torch.equal(weights["calibration"], read_folder(BUNDLED)[3]["calibration"])
+
+
+def test_calibration_refuses_questions_from_the_models_training_split(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    train_split = read_folder(BUNDLED)[0].train_split
+    shutil.copy(data / "data" / "sample-dev.tsv", data / "data" / f"{train_split}.tsv")  # the model "trained" on sample-dev
+    assert main(["calibrate", str(BUNDLED), "--data", str(data), "--split", "sample-dev", "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "are in the training split" in capsys.readouterr().err and not (tmp_path / "out").exists()

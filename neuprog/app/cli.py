@@ -14,7 +14,7 @@ from neuprog.app.workspace import MAX_UPLOAD_BYTES
 from neuprog.errors import ConfigError, NeuprogError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.program import render
-from neuprog.learn.calibrate import calibrate_checkpoints
+from neuprog.learn.calibrate import calibrate_checkpoints, calibrate_folder, check_unseen
 from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
 from neuprog.model.config import load_config, parse_config
@@ -49,8 +49,8 @@ def _ops(args) -> None:
 
 
 def _export(args) -> None:
-    model, _, metrics = open_model(args.checkpoint)
-    folder = model.save_pretrained(args.out, metrics)
+    model, config, metrics = open_model(args.checkpoint)
+    folder = model.save_pretrained(args.out, metrics, config)
     print(f"wrote {folder}")
 
 
@@ -80,14 +80,34 @@ def _eval(args) -> None:
 
 
 def _calibrate(args) -> None:
-    model, config = load_model(args.checkpoint)
+    if args.split:
+        _calibrate_on_split(args)
+        return
+    if not Path(args.model).is_file():
+        raise ConfigError(f"{args.model}: a model folder is calibrated on a named split: add --data and --split")
+    model, config = load_model(args.model)
     if args.data:
         config = config.model_copy(update={"data": args.data})
     if not config.calibration_holdout:
-        raise ConfigError(f"{args.checkpoint}: its config holds out no questions for calibration (calibration_holdout is 0)")
+        raise ConfigError(f"{args.model}: its config holds out no questions for calibration (calibration_holdout is 0); use --split")
     samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
-    report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.checkpoint])
-    print(json.dumps({"checkpoint": args.checkpoint, **report}))
+    report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.model])
+    print(json.dumps({"checkpoint": args.model, **report}))
+
+
+def _calibrate_on_split(args) -> None:
+    model, config, metrics = open_model(args.model)
+    if not args.data:
+        raise ConfigError("--split needs --data, the dataset root that holds it")
+    samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
+    check_unseen(samples, args.data, config)
+    if Path(args.model).is_file():
+        if args.out:
+            raise ConfigError(f"{args.model}: a checkpoint is calibrated in place; --out is for model folders")
+        report = calibrate_checkpoints(model, samples, [args.model])
+    else:
+        report = calibrate_folder(model, config, metrics, samples, args.out or args.model)
+    print(json.dumps({"model": str(args.out or args.model), "split": args.split, **report}))
 
 
 def _oracle(args) -> None:
@@ -255,9 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
     evaluate.set_defaults(handler=_eval)
 
-    calibrate = command("calibrate", "fit a checkpoint's confidence calibration on the training questions its config held out")
-    calibrate.add_argument("checkpoint", help="a training checkpoint (.pt), rewritten in place")
-    calibrate.add_argument("--data", help="dataset root (default: the one the checkpoint was trained on)")
+    calibrate = command("calibrate", "fit a model's confidence calibration on questions it never trained on")
+    calibrate.add_argument("model", help="a training checkpoint (.pt) or a model folder, rewritten in place unless --out")
+    calibrate.add_argument("--data", help="dataset root (default for a checkpoint: the one it was trained on)")
+    calibrate.add_argument(
+        "--split", help="fit on this question file under --data (none may be in the model's training split); default: the questions its config held out"
+    )
+    calibrate.add_argument("--out", help="with a model folder: write the calibrated model to this folder instead")
     calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
     calibrate.set_defaults(handler=_calibrate)
 

@@ -1,15 +1,19 @@
-"""Fit a trained model's confidence calibration on training questions held out from its training."""
+"""Fit a trained model's confidence calibration on questions it never trained on."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from neuprog.errors import ConfigError, DataError
 from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.calibration import fit, signals
+from neuprog.model.config import TrainConfig
 from neuprog.model.features import Sample, collate
+from neuprog.model.folder import write_folder
 from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.wtq.evaluate import evaluate
+from neuprog.wtq.files import load_split
 
 
 def calibrate(model: NeuralProgrammer, samples: Sequence[Sample], batch_size: int = 128) -> dict:
@@ -33,3 +37,27 @@ def calibrate_checkpoints(model: NeuralProgrammer, samples: Sequence[Sample], pa
         state["weights"] = {name: value.cpu() if hasattr(value, "cpu") else value for name, value in model.state_dict().items()}
         save_checkpoint(path, **{key: value for key, value in state.items() if key not in ("format", "version")})
     return report
+
+
+def calibrate_folder(model: NeuralProgrammer, config: TrainConfig, metrics: dict, samples: Sequence[Sample], out: str | Path) -> dict:
+    """Calibrate a model read from a folder on ``samples`` and write it, with what it was calibrated on, to the folder ``out``."""
+    report = calibrate(model, samples)
+    write_folder(out, model.state_dict(), config, model.vocab.words, model.registry.names, {**metrics, "calibration": report})
+    return report
+
+
+def check_unseen(samples: Sequence[Sample], root: str | Path, config: TrainConfig) -> None:
+    """Refuse calibration questions the model trained on: none may be in its config's training split under ``root``.
+
+    A training split that ``root`` does not hold cannot be checked, and is not an error.
+    """
+    try:
+        trained = {example.id for example in load_split(root, config.train_split)}
+    except DataError:
+        return
+    shared = [sample.id for sample in samples if sample.id in trained]
+    if shared:
+        raise ConfigError(
+            f"{len(shared)} of the calibration questions ({', '.join(shared[:3])}, ...) are in the training split "
+            f"{config.train_split!r}: calibrate on questions the model never trained on"
+        )

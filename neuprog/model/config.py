@@ -77,6 +77,8 @@ class TrainConfig(_Strict):
     """Weight of the scalar-answer loss relative to the lookup loss."""
     calibration_holdout: int = Field(0, ge=0)
     """Keep this many training questions (a choice fixed by ``seed``) out of training, to fit the confidence calibration on afterwards."""
+    calibration_by_table: bool = False
+    """Hold out whole tables (every question on them) until ``calibration_holdout`` questions are kept, so calibration, like a new question, meets tables the model never trained on."""
     shuffle_unordered: bool = False
     """Train questions that name no row order (no "first", "next", "above", ...) on their table with its rows shuffled anew each time, so a program that is right only because of the row order earns nothing."""
     size_buckets: int = Field(0, ge=0)

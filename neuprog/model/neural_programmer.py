@@ -125,9 +125,9 @@ class NeuralProgrammer(nn.Module):
         config, words, ops, weights = read_folder(where)
         return assemble(config, words, ops, weights, registry or BUILTINS, where, tensors_only=True)
 
-    def save_pretrained(self, path, metrics: dict | None = None):
-        """Write this model to the folder ``path`` (safetensors weights and a JSON description)."""
-        config = TrainConfig(data="(not recorded)", model=self.config, scalar_weight=self.scalar_weight)
+    def save_pretrained(self, path, metrics: dict | None = None, config: TrainConfig | None = None):
+        """Write this model to the folder ``path`` (safetensors weights and a JSON description, with ``config``, how it was trained, if known)."""
+        config = config or TrainConfig(data="(not recorded)", model=self.config, scalar_weight=self.scalar_weight)
         return write_folder(path, self.state_dict(), config, self.vocab.words, self.registry.names, metrics)
 
     def ask(
