@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from neuprog.atomic import replacing
 from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.config import TrainConfig
 
@@ -59,10 +60,24 @@ def learning_rate(config: TrainConfig, progress: float) -> float:
 
 
 def _metrics_log(path: Path, keep_until: int) -> None:
-    """Drop metric lines written after the checkpoint we resume from, so the log reads as one run."""
+    """Drop metric lines written after the checkpoint we resume from, so the log reads as one run (lines that are not metrics go too)."""
     if path.exists():
-        kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= keep_until]
-        path.write_text("".join(line + "\n" for line in kept))
+        kept = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if _step_of(line) <= keep_until]
+        with replacing(path, mode=0o644) as temporary:
+            temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+
+
+def _step_of(line: str) -> float:
+    """The step of a metrics line; infinity for a line that is not one, so it is dropped.
+
+    >>> _step_of('{"step": 4, "loss": 1.0}'), _step_of("{not json")
+    (4, inf)
+    """
+    try:
+        step = json.loads(line).get("step")
+    except (ValueError, AttributeError, RecursionError):
+        return math.inf
+    return step if isinstance(step, int) else math.inf
 
 
 def fit(
@@ -91,15 +106,13 @@ def fit(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sizes = [size_of(item) for item in items] if size_of and config.size_buckets else None
-    for stale in out.glob(".*.pt.*") if writer else ():  # half-written files of a run that was killed mid-save
-        stale.unlink(missing_ok=True)
     describe = describe or {}
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     per_step = config.batch_size * world  # each rank takes its share of one global batch
     steps_per_epoch = max(1, math.ceil(len(items) / per_step))
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
     step, best, seen, metrics = 0, -1.0, 0, {}
-    if resume and (out / "last.pt").exists():
+    if resume:
         state = load_checkpoint(out / "last.pt")
         model.load_state_dict(state["weights"])
         optimizer.load_state_dict(state["optimizer"])
@@ -132,9 +145,10 @@ def fit(
             loss = sum(p.sum() for p in model.parameters()) * 0.0  # every rank must join the gradient all-reduce
         if loss is not None and loss.requires_grad:
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
-            optimizer.step()
-            recent.append(loss.item())
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+            if torch.isfinite(norm):  # a step that overflowed (huge numbers in a table, say) is skipped, never applied as NaN
+                optimizer.step()
+                recent.append(loss.item())
         step += 1
         seen += len(chosen)
         bar.update(1)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from neuprog.lang.batch import TableBatch
+from neuprog.limits import TEXT_CHARS
 from neuprog.tables.canon import canonical_forms
 from neuprog.tables.question import STOPWORDS, Question, header_match
 from neuprog.tables.scoring import to_value
@@ -78,6 +79,7 @@ def make_sample(
     canon: Sequence[str | None] | None = None,
 ) -> Sample:
     """Prepare one question; gold items are typed by ``canon`` when given, else by `canonical_forms`."""
+    TEXT_CHARS.check(len(question), f"question {example_id}")
     canon = tuple(canon) if canon else tuple(canonical_forms(list(answers)))
     scalar, items = answer_targets(table, answers, canon) if answers else (None, [])
     return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), canon, scalar, items)

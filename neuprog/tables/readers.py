@@ -8,13 +8,17 @@ naming the extra. JSON and SQLite need nothing beyond pandas and the standard li
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 
-from neuprog.errors import DataError, NeuprogError, UsageError
+from neuprog.errors import DataError, NeuprogError, UsageError, WrongTypeError
+from neuprog.inputs import check_archive, check_file, read_bytes
+from neuprog.limits import FILE_BYTES, TABLE_CELLS
 from neuprog.tables.table import Table
 
 EXTRAS = {"parquet": "pyarrow", "excel": "openpyxl"}
@@ -42,6 +46,8 @@ def read_table(path: str | Path, encoding: str = "utf-8", sheet: str | None = No
     >>> read_table(path).rows
     [['Oslo', '709037'], ['Bergen', '291940']]
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise WrongTypeError(f"a table file is a path, not {type(path).__name__}")
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if sheet is not None and kind != "Excel":
@@ -50,24 +56,32 @@ def read_table(path: str | Path, encoding: str = "utf-8", sheet: str | None = No
         raise UsageError(f"{path}: --table is for SQLite files (.sqlite, .sqlite3, .db)")
     if kind is None:
         return Table.from_csv(path, encoding=encoding)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file" if not path.exists() else f"{path}: is a directory, not a table file")
     if kind == "SQLite":
+        check_file(path, f"{kind} table")
         return _sqlite(path, table)
+    data = read_bytes(path, f"{kind} table")
     try:
         if kind == "Parquet":
-            frame = pd.read_parquet(path) if _needs("parquet", kind) else None
+            frame = _parquet(data, path) if _needs("parquet", kind) else None
         elif kind == "Excel":
-            frame = _excel(path, sheet) if _needs("excel", kind) else None
+            frame = _excel(data, path, sheet) if _needs("excel", kind) else None
         else:
-            frame = _json(path.read_text(encoding=encoding), lines=kind == "JSON Lines")
+            text = data.decode(encoding)
+            TABLE_CELLS.check(text.count(",") + text.count("\n") + 1, f"{path} (by its commas and line breaks)")
+            frame = _json(text, lines=kind == "JSON Lines")
     except (NeuprogError, MemoryError):
         raise
     except Exception as error:  # each pandas back end raises its own kinds; the user needs the file named and the reason
         raise DataError(f"{path}: not a readable {kind} table ({str(error).splitlines()[0][:200] if str(error) else type(error).__name__})") from None
+    return _table(frame, str(path), f"the {kind} file")
+
+
+def _table(frame: pd.DataFrame, name: str, what: str) -> Table:
+    """A Table from a frame a reader made, once it has columns and its cells are within the limit."""
     if frame.shape[1] == 0:
-        raise DataError(f"{path}: the {kind} file holds no columns")
-    return Table.from_dataframe(frame, name=str(path))
+        raise DataError(f"{name}: {what} holds no columns")
+    TABLE_CELLS.check(frame.shape[0] * frame.shape[1], name)
+    return Table.from_dataframe(frame, name=name)
 
 
 def _needs(extra: str, kind: str) -> bool:
@@ -76,9 +90,19 @@ def _needs(extra: str, kind: str) -> bool:
     return True
 
 
-def _excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _parquet(data: bytes, path: Path) -> pd.DataFrame:
+    """A Parquet file's rows, once its metadata shows a table within the cell limit."""
+    import pyarrow.parquet  # the optional extra, loaded only when a Parquet table is read
+
+    metadata = pyarrow.parquet.read_metadata(io.BytesIO(data))
+    TABLE_CELLS.check(metadata.num_rows * metadata.num_columns, str(path))
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def _excel(data: bytes, path: Path, sheet: str | None) -> pd.DataFrame:
     """One sheet (the first unless named), its first row as the header, every cell as Excel stored it."""
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    check_archive(io.BytesIO(data), str(path), FILE_BYTES)  # an .xlsx book is a zip archive: refuse a bomb before expanding it
+    with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
         names = [str(name) for name in book.sheet_names]
         if sheet is None:
             chosen = names[0]
@@ -123,6 +147,4 @@ def _sqlite(path: Path, table: str | None) -> Table:
             frame = pd.read_sql_query('SELECT * FROM "%s"' % chosen.replace('"', '""'), connection)
     except sqlite3.Error as error:
         raise DataError(f"{path}: not a readable SQLite database ({error})") from None
-    if frame.shape[1] == 0:
-        raise DataError(f"{path}: table {chosen!r} holds no columns")
-    return Table.from_dataframe(frame, name=f"{path}:{chosen}")
+    return _table(frame, f"{path}:{chosen}", f"table {chosen!r}")
