@@ -38,7 +38,7 @@ def check_output_folder(path: str | os.PathLike[str], what: str) -> Path:
     """
     path = _as_path(path, what)
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: is a file; the {what} is a folder")
+        raise OutputError(f"{path}: is not a folder, so it cannot be the {what}")
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

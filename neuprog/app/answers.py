@@ -104,6 +104,8 @@ def _json_question(name: str, number: int, line: str) -> tuple[str, object]:
         item = json.loads(line)
     except json.JSONDecodeError as error:
         raise DataError(f"{name}, line {number}: not JSON ({error.msg})") from None
+    except RecursionError:
+        raise DataError(f"{name}, line {number}: JSON nested too deeply") from None
     question = item if isinstance(item, str) else item.get("question", item.get("query")) if isinstance(item, dict) else None
     if not isinstance(question, str) or not question.strip():
         raise DataError(f'{name}, line {number}: needs a question, as a JSON string or an object with "question"')

@@ -24,6 +24,7 @@ from neuprog.limits import LIMITS
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
 from neuprog.model.config import load_config, parse_config, validate
 from neuprog.model.features import collate
+from neuprog.model.folder import check_target
 from neuprog.outputs import check_output_file, check_output_folder
 from neuprog.version import __version__
 from neuprog.wtq import probes
@@ -60,7 +61,7 @@ def _ops(args) -> None:
 
 
 def _export(args) -> None:
-    check_output_folder(args.out, "model folder")
+    check_target(args.out)
     model, _, metrics = open_model(args.checkpoint)
     folder = model.save_pretrained(args.out, metrics)
     print(f"wrote {folder}")

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from neuprog.atomic import leftovers
-from neuprog.errors import CheckpointError, ConfigError, OutputError, RunFolderError, UsageError
+from neuprog.errors import CheckpointError, ConfigError, NeuprogError, OutputError, RunFolderError, UsageError
+from neuprog.inputs import read_bytes
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.folder import check_names
 
@@ -158,8 +159,8 @@ def _lock(folder: Path) -> None:
 def _holder(lock: Path) -> dict | None:
     """The pid and host in a lock file, or None while it is being written (or is not a lock neuprog wrote)."""
     try:
-        holder = json.loads(lock.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        holder = json.loads(read_bytes(lock, "lock"))
+    except (NeuprogError, ValueError, RecursionError):
         return None
     ok = isinstance(holder, dict) and isinstance(holder.get("pid"), int) and isinstance(holder.get("host"), str)
     return holder if ok else None

@@ -12,12 +12,14 @@ import numpy as np
 import torch
 
 from neuprog.errors import CheckpointError, ConfigError, DataError, WrongTypeError
+from neuprog.inputs import read_bytes
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.learn.calibrate import calibrate_checkpoints
 from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.runfolder import check_resume, run_folder
 from neuprog.learn.train import fit, seed_everything
+from neuprog.limits import MODEL_BYTES
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import Batch, Sample, Vocab, collate, with_rows_shuffled
 from neuprog.model.folder import BUNDLED, DESCRIPTION, read_folder
@@ -157,5 +159,5 @@ def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) ->
     if not where.is_dir():
         return _from_checkpoint(where, registry)
     config, words, ops, weights = read_folder(where)
-    metrics = json.loads((where / DESCRIPTION).read_text(encoding="utf-8")).get("metrics") or {}
+    metrics = json.loads(read_bytes(where / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
     return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics if isinstance(metrics, dict) else {}

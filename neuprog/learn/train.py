@@ -16,8 +16,11 @@ import torch
 from tqdm import tqdm
 
 from neuprog.atomic import replacing
+from neuprog.errors import CheckpointError
+from neuprog.inputs import read_bytes
 from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.config import TrainConfig
+from neuprog.model.folder import check_weights
 
 
 def seed_everything(seed: int) -> None:
@@ -59,10 +62,34 @@ def learning_rate(config: TrainConfig, progress: float) -> float:
     return config.learning_rate
 
 
+def _resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path, world: int, rank: int, seed: int) -> tuple[int, float, int, dict]:
+    """Load the weights, optimizer and random state of ``path`` (a ``last.pt``); returns (step, best, seen, metrics).
+
+    A checkpoint whose training state does not fit this run (edited, or from
+    another model) is a `CheckpointError`, not a crash halfway through loading.
+    """
+    state = load_checkpoint(path)
+    check_weights(model.state_dict(), state.get("weights"), path, optional=("calibration",))
+    try:
+        model.load_state_dict(state["weights"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, best, seen = state["step"], state["best"], state["seen"]
+        if not (isinstance(step, int) and isinstance(seen, int) and isinstance(best, (int, float)) and step >= 0 and seen >= 0):
+            raise ValueError(f"step {step!r}, seen {seen!r} and best {best!r} are not counts and a score")
+        metrics = json.loads(state.get("metrics") or "{}")  # what a finished run reports when resumed
+        _restore_rank_state(model, state, world, rank, seed)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError, RecursionError) as error:
+        raise CheckpointError(f"{path}: its training state does not fit this run ({' '.join(str(error).split())[:160]})") from None
+    if rank == 0:
+        _metrics_log(path.parent / "metrics.jsonl", step)
+    return step, float(best), seen, metrics if isinstance(metrics, dict) else {}
+
+
 def _metrics_log(path: Path, keep_until: int) -> None:
     """Drop metric lines written after the checkpoint we resume from, so the log reads as one run (lines that are not metrics go too)."""
     if path.exists():
-        kept = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if _step_of(line) <= keep_until]
+        text = read_bytes(path, "metrics log").decode("utf-8", errors="replace")
+        kept = [line for line in text.splitlines() if _step_of(line) <= keep_until]
         with replacing(path, mode=0o644) as temporary:
             temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
@@ -113,13 +140,7 @@ def fit(
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
     step, best, seen, metrics = 0, -1.0, 0, {}
     if resume:
-        state = load_checkpoint(out / "last.pt")
-        model.load_state_dict(state["weights"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, best, seen = state["step"], state["best"], state["seen"]
-        metrics = json.loads(state.get("metrics", "{}"))  # what a finished run reports when resumed
-        _restore_rank_state(model, state, world, rank, config.seed)
-        _metrics_log(out / "metrics.jsonl", step)
+        step, best, seen, metrics = _resume(model, optimizer, out / "last.pt", world, rank, config.seed)
     else:
         seed_everything(config.seed + rank)
         if writer:

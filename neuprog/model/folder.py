@@ -11,11 +11,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from neuprog.atomic import replacing
-from neuprog.errors import CheckpointError, WrongTypeError
+from neuprog.errors import CheckpointError, NeuprogError, OutputError, WrongTypeError
 from neuprog.inputs import check_file, read_bytes
 from neuprog.lang.registry import Registry
 from neuprog.limits import MODEL_BYTES
 from neuprog.model.config import TrainConfig, parse_config
+from neuprog.outputs import check_output_folder
 
 WEIGHTS = "model.safetensors"
 DESCRIPTION = "config.json"
@@ -31,7 +32,7 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
     Each file is written to a temporary name and renamed into place, so an
     interrupted save never leaves a folder that loads half a model.
     """
-    folder = Path(path)
+    folder = check_target(path)
     folder.mkdir(parents=True, exist_ok=True)
     weights = {name: tensor.detach().contiguous() for name, tensor in state.items() if isinstance(tensor, torch.Tensor)}
     description = {
@@ -46,6 +47,29 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
         save_file(weights, str(temporary))
     with replacing(folder / DESCRIPTION, mode=0o644) as temporary:
         temporary.write_text(json.dumps(description, indent=1, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def check_target(path: str | os.PathLike[str]) -> Path:
+    """The folder ``path``, once writing a model there replaces nothing but a neuprog model: never someone's own config.json.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text('{"learning_rate": 0.1}')
+    >>> check_target(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    neuprog.errors.OutputError: ...: holds a config.json that is not a neuprog model's; write the model to another folder
+    """
+    folder = check_output_folder(path, "model folder")
+    if (folder / DESCRIPTION).exists() or (folder / WEIGHTS).exists():
+        try:
+            description = json.loads(read_bytes(folder / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError))
+        except (NeuprogError, ValueError, RecursionError):
+            description = None
+        if not isinstance(description, dict) or description.get("format") != FORMAT:
+            raise OutputError(
+                f"{folder}: holds a {DESCRIPTION if (folder / DESCRIPTION).exists() else WEIGHTS} that is not a neuprog model's; write the model to another folder"
+            )
     return folder
 
 
@@ -77,7 +101,7 @@ def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], l
     check_file(folder / WEIGHTS, "weights", MODEL_BYTES, CheckpointError)
     try:
         weights = load_file(str(folder / WEIGHTS))
-    except (SafetensorError, OSError, ValueError) as error:
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as error:
         raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({' '.join(str(error).split())[:160]})") from None
     return config, description["vocab"], description["ops"], weights
 

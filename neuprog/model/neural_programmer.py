@@ -75,7 +75,11 @@ class NeuralProgrammer(nn.Module):
         return {"memory": json.dumps(self.memory)}
 
     def set_extra_state(self, state: dict) -> None:
-        self.memory = {key: [tuple(tuple(part) for part in program) for program in value] for key, value in json.loads(state["memory"]).items()}
+        try:
+            memory = json.loads(state["memory"])
+            self.memory = {str(key): [tuple(tuple(part) for part in program) for program in value] for key, value in memory.items()}
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            raise CheckpointError("the search memory saved with the weights is malformed") from None
 
     @torch.no_grad()
     def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:

@@ -12,11 +12,12 @@ import io
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pandas as pd
 
-from neuprog.errors import DataError, NeuprogError, UsageError, WrongTypeError
+from neuprog.errors import DataError, LimitError, NeuprogError, UsageError, WrongTypeError
 from neuprog.inputs import check_archive, check_file, read_bytes
 from neuprog.limits import FILE_BYTES, TABLE_CELLS
 from neuprog.tables.table import Table
@@ -35,6 +36,8 @@ SUFFIXES = {
     ".db": "SQLite",
 }
 """File suffixes read by pandas, and the format each names; any other file is read as CSV or TSV."""
+QUERY_SECONDS = 30
+"""Reading one SQLite table or view may take this long; a view can be an endless recursive query."""
 
 
 def read_table(path: str | Path, encoding: str = "utf-8", sheet: str | None = None, table: str | None = None) -> Table:
@@ -82,6 +85,11 @@ def _table(frame: pd.DataFrame, name: str, what: str) -> Table:
         raise DataError(f"{name}: {what} holds no columns")
     TABLE_CELLS.check(frame.shape[0] * frame.shape[1], name)
     return Table.from_dataframe(frame, name=name)
+
+
+def _deadline(end: float):
+    """An SQLite progress handler that interrupts the query once ``end`` (a monotonic time) has passed."""
+    return lambda: int(time.monotonic() > end)
 
 
 def _needs(extra: str, kind: str) -> bool:
@@ -144,7 +152,17 @@ def _sqlite(path: Path, table: str | None) -> Table:
             chosen = names[0] if table is None else table
             if chosen not in names:
                 raise DataError(f"{path}: no table {chosen!r}; tables: {', '.join(names) or '(none)'}")
-            frame = pd.read_sql_query('SELECT * FROM "%s"' % chosen.replace('"', '""'), connection)
+            quoted = '"%s"' % chosen.replace('"', '""')
+            connection.set_progress_handler(_deadline(time.monotonic() + QUERY_SECONDS), 10_000)  # a view can loop forever
+            width = len(connection.execute(f"SELECT * FROM {quoted} LIMIT 0").description)
+            most = TABLE_CELLS.value() // max(width, 1)
+            rows = connection.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT ?)", (most + 1,)).fetchone()[0]
+            TABLE_CELLS.check(rows * width, f"{path}:{chosen} (at least)")
+            frame = pd.read_sql_query(f"SELECT * FROM {quoted}", connection)
+    except sqlite3.OperationalError as error:
+        if "interrupt" in str(error):
+            raise LimitError(f"{path}: reading table {chosen!r} took over {QUERY_SECONDS} seconds; is it a view that never ends?") from None
+        raise DataError(f"{path}: not a readable SQLite database ({error})") from None
     except sqlite3.Error as error:
         raise DataError(f"{path}: not a readable SQLite database ({error})") from None
     return _table(frame, f"{path}:{chosen}", f"table {chosen!r}")
