@@ -111,14 +111,14 @@ def check_names(words, ops, where: str | os.PathLike[str]) -> None:
 
     >>> check_names(["<pad>", 7], ["count"], "config.json")
     Traceback (most recent call last):
-    neuprog.errors.CheckpointError: config.json: vocab must be a list of strings; item 1 is a int
+    neuprog.errors.CheckpointError: config.json: vocab must be a list of strings; item 1 is not one (int)
     """
     for key, names in (("vocab", words), ("ops", ops)):
         if not isinstance(names, (list, tuple)):
             raise CheckpointError(f"{where}: {key} must be a list of strings, not a {type(names).__name__}")
         wrong = next((i for i, name in enumerate(names) if not isinstance(name, str)), None)
         if wrong is not None:
-            raise CheckpointError(f"{where}: {key} must be a list of strings; item {wrong} is a {type(names[wrong]).__name__}")
+            raise CheckpointError(f"{where}: {key} must be a list of strings; item {wrong} is not one ({type(names[wrong]).__name__})")
 
 
 def check_weights(expected: dict, weights, where: str | os.PathLike[str], optional: tuple[str, ...] = ()) -> None:

@@ -130,7 +130,10 @@ def _excel(data: bytes, path: Path, sheet: str | None) -> pd.DataFrame:
 
 def _json(text: str, lines: bool) -> pd.DataFrame:
     """A list of row objects (or of rows after a header row), an object of column lists, or pandas' {"columns", "data"}."""
-    data = [json.loads(line) for line in text.splitlines() if line.strip()] if lines else json.loads(text)
+    try:
+        data = [json.loads(line) for line in text.splitlines() if line.strip()] if lines else json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if isinstance(data, dict) and set(data) >= {"columns", "data"}:
         return pd.DataFrame(data["data"], columns=data["columns"], dtype=object)
     if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
