@@ -49,7 +49,7 @@ from neuprog.wtq.oracle import coverage_report
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
 ROOT = Path(__file__).parent.parent
-COUNT = 's1 = ALL_ROWS; s2 = SELECT COUNT(*) FROM s1'
+COUNT = "s1 = ALL_ROWS; s2 = SELECT COUNT(*) FROM s1"
 OPS = ["all_rows", "greater", "less", "count", "sum", "print"]
 SECONDS = 3.0  # each refusal, in process, on a shared 2-core machine; they take milliseconds alone
 MEGABYTES = 300  # growth of the process's peak memory a refusal may cause
@@ -173,7 +173,14 @@ def w(tmp_path_factory) -> dict[str, Path]:
     write_dataset(root / "data", generate(test_config(synth), 8, "test"), "test")
     put("data/data/empty.tsv", "id\tutterance\tcontext\ttargetValue\n")
     put("data/data/escape.tsv", "id\tutterance\tcontext\ttargetValue\nq1\thow many?\t../../../../etc/passwd\t3\n")
-    put("data/data/huge.tsv", "id\tutterance\tcontext\ttargetValue\nq1\thow many are greater than " + "9" * 400 + "?\t" + (root / "data").joinpath("data", "test.tsv").read_text().splitlines()[1].split("\t")[2] + "\t3\n")
+    put(
+        "data/data/huge.tsv",
+        "id\tutterance\tcontext\ttargetValue\nq1\thow many are greater than "
+        + "9" * 400
+        + "?\t"
+        + (root / "data").joinpath("data", "test.tsv").read_text().splitlines()[1].split("\t")[2]
+        + "\t3\n",
+    )
     p["data"] = root / "data"
     configs = {
         "tiny": {},
@@ -247,7 +254,13 @@ CLI_CASES = [
     ("literal-beyond-float", ["run", "{cities.csv}", 's1 = ALL_ROWS WHERE "Population" > 1e999; s2 = SELECT COUNT(*) FROM s1'], 4, "finite", {}),
     ("literal-400-digits", ["run", "{cities.csv}", "--file", "{inf.txt}"], 4, "finite", {}),
     ("impossible-date", ["run", "{cities.csv}", "s1 = ALL_ROWS WHERE \"Founded\" > DATE '2004-13-45'; s2 = SELECT COUNT(*) FROM s1"], 4, "month", {}),
-    ("sum-overflows", ["run", "{cities.csv}", 's1 = ALL_ROWS; s2 = SELECT SUM("Population") FROM s1; s3 = s2 + 1e308; s4 = s3 + 1e308'], 5, "beyond the range", {}),
+    (
+        "sum-overflows",
+        ["run", "{cities.csv}", 's1 = ALL_ROWS; s2 = SELECT SUM("Population") FROM s1; s3 = s2 + 1e308; s4 = s3 + 1e308'],
+        5,
+        "beyond the range",
+        {},
+    ),
     ("program-too-long", ["run", "{cities.csv}", "s1 = ALL_ROWS" + " " * 30_000 + "; s2 = SELECT COUNT(*) FROM s1"], 11, "NEUPROG_MAX_TEXT_CHARS", {}),
     ("program-file-device", ["run", "{cities.csv}", "--file", "/dev/zero"], 3, "character device", {}),
     ("program-file-missing", ["run", "{cities.csv}", "--file", "{root}/nope.txt"], 3, "no such file", {}),
@@ -307,7 +320,13 @@ CLI_CASES = [
     ("resume-other-steps", ["train", "--config", "{other_steps.json}", "--out", "{run}", "--quiet", "--resume"], 10, "model.steps", {}),
     ("resume-and-overwrite", ["train", "--config", "{tiny.json}", "--out", "{run}", "--resume", "--overwrite"], 2, "give one of them", {}),
     # evaluation and the other commands: outputs checked before the work
-    ("predictions-nowhere", ["eval", "{model.pt}", "--data", "{data}", "--split", "test", "--predictions", "/nonexistent/p.tsv", "--quiet"], 12, "no folder", {}),
+    (
+        "predictions-nowhere",
+        ["eval", "{model.pt}", "--data", "{data}", "--split", "test", "--predictions", "/nonexistent/p.tsv", "--quiet"],
+        12,
+        "no folder",
+        {},
+    ),
     ("predictions-a-folder", ["eval", "{model.pt}", "--data", "{data}", "--split", "test", "--predictions", "{folder}", "--quiet"], 12, "is a folder", {}),
     ("eval-batch-negative", ["eval", "{model.pt}", "--data", "{data}", "--split", "test", "--batch-size", "-3"], 2, "whole number", {}),
     ("eval-batch-zero", ["eval", "{model.pt}", "--data", "{data}", "--split", "test", "--batch-size", "0"], 2, "whole number", {}),
@@ -351,3 +370,262 @@ def test_cli_refuses_with_one_line_and_its_exit_code_leaving_everything_as_it_wa
 def test_cli_cases_cover_every_documented_failure_code():
     assert len(CLI_CASES) >= 60
     assert {case[2] for case in CLI_CASES} == {2, 3, 4, 5, 6, 7, 10, 11, 12}
+
+
+# -- the Python API: neuprog's own exceptions, never a raw TypeError or IndexError -------------------------
+
+CITIES = neuprog.Table.from_rows(["City", "Population"], [["Oslo", "709037"], ["Bergen", "291940"]])
+
+
+def _model(w) -> NeuralProgrammer:
+    return NeuralProgrammer.from_pretrained(w["folder_good"])
+
+
+API_CASES = [
+    ("table-a-number", lambda w: _model(w).ask(5, "how many?"), WrongTypeError, "a table is"),
+    ("table-a-list", lambda w: _model(w).ask([[1, 2]], "how many?"), WrongTypeError, "a table is"),
+    ("table-zero-rows", lambda w: _model(w).ask(pd.DataFrame({"a": pd.Series([], dtype=float)}), "how many?"), DataError, "no rows"),
+    ("table-zero-columns", lambda w: _model(w).ask(pd.DataFrame(), "how many?"), DataError, "no columns"),
+    ("table-dict-ragged", lambda w: _model(w).ask({"a": [1, 2], "b": [1]}, "how many?"), DataError, "differ in length"),
+    ("table-dict-scalar", lambda w: _model(w).ask({"a": 1}, "how many?"), DataError, "not a list of cells"),
+    ("table-file-device", lambda w: _model(w).ask("/dev/zero", "how many?"), DataError, "character device"),
+    ("question-none", lambda w: _model(w).ask(CITIES, None), WrongTypeError, "a question is"),
+    ("question-number", lambda w: _model(w).ask(CITIES, 5), WrongTypeError, "a question is"),
+    ("question-bytes", lambda w: _model(w).ask(CITIES, b"how many?"), WrongTypeError, "a question is"),
+    ("question-list-of-numbers", lambda w: _model(w).ask(CITIES, ["how many?", 7]), WrongTypeError, "question 2"),
+    ("question-too-long", lambda w: _model(w).ask(CITIES, "x" * 30_000), LimitError, "NEUPROG_MAX_TEXT_CHARS"),
+    ("confidence-nan", lambda w: _model(w).ask(CITIES, "how many?", min_confidence=float("nan")), UsageError, "min_confidence"),
+    ("confidence-numpy-nan", lambda w: _model(w).ask(CITIES, "how many?", min_confidence=np.float32("nan")), UsageError, "min_confidence"),
+    ("grounded-float", lambda w: _model(w).ask(CITIES, "how many?", min_grounded=1.5), UsageError, "min_grounded"),
+    ("top-negative", lambda w: ask(_model(w), CITIES, "how many?", top=-2), UsageError, "top"),
+    ("pipeline-no-query", lambda w: _model(w)(table=CITIES), UsageError, "both a table and a query"),
+    ("program-a-number", lambda w: neuprog.parse(5), WrongTypeError, "a program is text"),
+    ("program-none", lambda w: neuprog.parse(None), WrongTypeError, "a program is text"),
+    (
+        "program-beyond-float",
+        lambda w: neuprog.parse('s1 = ALL_ROWS WHERE "a" > ' + "9" * 400 + "; s2 = SELECT COUNT(*) FROM s1"),
+        ProgramSyntaxError,
+        "finite",
+    ),
+    ("program-too-long", lambda w: neuprog.parse("s1 = ALL_ROWS" + " " * 30_000), LimitError, "the program"),
+    ("interpret-text", lambda w: neuprog.interpret(COUNT, CITIES), WrongTypeError, "Program"),
+    ("interpret-on-a-dict", lambda w: neuprog.interpret(neuprog.parse(COUNT), {"a": [1]}), WrongTypeError, "Table"),
+    (
+        "interpret-overflow",
+        lambda w: neuprog.interpret(neuprog.parse("s1 = ALL_ROWS; s2 = SELECT COUNT(*) FROM s1; s3 = s2 + 1e308; s4 = s3 + 1e308"), CITIES),
+        neuprog.errors.ExecutionError,
+        "beyond the range",
+    ),
+    ("rows-not-a-list", lambda w: neuprog.Table.from_rows(["a"], 5), WrongTypeError, "list of rows"),
+    ("row-a-string", lambda w: neuprog.Table.from_rows(["a", "b"], ["ab"]), WrongTypeError, "row 1"),
+    ("no-header", lambda w: neuprog.Table.from_rows(None, []), WrongTypeError, "column names"),
+    ("frame-a-list", lambda w: neuprog.Table.from_dataframe([1, 2]), WrongTypeError, "DataFrame"),
+    ("read-table-number", lambda w: read_table(5), WrongTypeError, "a table file is a path"),
+    ("read-table-fifo", lambda w: read_table(w["fifo.csv"]), DataError, "named pipe"),
+    ("model-path-number", lambda w: NeuralProgrammer.from_pretrained(5), WrongTypeError, "model folder is a path"),
+    ("model-missing", lambda w: NeuralProgrammer.from_pretrained(w["root"] / "nope"), CheckpointError, "not a model folder"),
+    ("model-nan", lambda w: NeuralProgrammer.from_pretrained(w["folder_nan"]), CheckpointError, "NaN"),
+    ("checkpoint-bomb", lambda w: load_checkpoint(w["claims.pt"]), LimitError, "expands to"),
+    ("evaluate-batch-zero", lambda w: evaluate(_model(w), [], lambda chunk: collate(chunk, _model(w).vocab), batch_size=0), UsageError, "batch_size"),
+    ("oracle-no-steps", lambda w: coverage_report(BUILTINS, [], steps=0), UsageError, "steps"),
+    ("config-infinite", lambda w: parse_config({"data": "d", "learning_rate": float("inf")}), ConfigError, "finite"),
+    ("config-huge-hidden", lambda w: parse_config({"data": "d", "model": {"hidden": 10**6}}), ConfigError, "model.hidden"),
+    ("train-over-a-run", lambda w: train_from_config(parse_config(_tiny_config(w["data"])), w["run"], progress=False), RunFolderError, "already holds a run"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [pytest.param(*case[1:], id=case[0]) for case in API_CASES])
+def test_python_api_raises_neuprogs_own_errors(w, call, error, words):
+    before = snapshot(w["root"])
+    with pytest.raises(error, match=re.escape(words)) as raised:
+        call(w)
+    assert isinstance(raised.value, NeuprogError) and "\n" not in str(raised.value)
+    assert snapshot(w["root"]) == before
+
+
+def test_the_battery_holds_at_least_sixty_cases_across_cli_and_api():
+    assert len(CLI_CASES) >= 60 and len(API_CASES) >= 30
+
+
+# -- real processes: no traceback, bounded time and memory, locks that hold and let go ----------------------
+
+
+def child(*arguments: str, environment: dict | None = None, wait: bool = True, timeout: float = 120):
+    """``python -m neuprog ARGUMENTS`` as a child process; waited for: (exit code, stdout, stderr, seconds, peak MB of that child alone)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", **(environment or {})}
+    process = subprocess.Popen([sys.executable, "-m", "neuprog", *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    if not wait:
+        return process
+    started = time.perf_counter()
+    while True:
+        done, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if done:
+            break
+        if time.perf_counter() - started > timeout:
+            process.kill()
+            raise AssertionError(f"neuprog {' '.join(arguments)} ran over {timeout} s")
+        time.sleep(0.02)
+    took = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    return process.returncode, out, err, took, usage.ru_maxrss / 1024
+
+
+def test_hostile_files_fail_fast_and_small_in_a_real_process(w):
+    code, out, _, base_seconds, base_megabytes = child("run", str(w["cities.csv"]), COUNT)
+    assert code == 0 and out == "8\n"
+    for arguments, expected in [
+        (("run", "/dev/zero", COUNT), 3),
+        (("run", "/dev/urandom", COUNT), 3),
+        (("run", str(w["sparse.csv"]), COUNT), 11),
+        (("run", str(w["bomb.xlsx"]), COUNT), 11),
+        (("ask", str(w["cities.csv"]), "how many?", "--model", str(w["claims.pt"])), 11),
+    ]:
+        code, _, err, seconds, megabytes = child(*arguments)
+        assert code == expected and err.count("\n") == 1 and "Traceback" not in err, err
+        assert seconds < 1.5 * base_seconds + 1.0, f"{arguments[:2]}: {seconds:.1f} s against {base_seconds:.1f} s for a good table"
+        assert megabytes < base_megabytes + 150, f"{arguments[:2]}: {megabytes:.0f} MB against {base_megabytes:.0f} MB for a good table"
+
+
+def test_a_number_beyond_float_range_in_a_question_is_answered_not_a_crash(w):
+    code, out, err, _, _ = child("ask", str(w["cities.csv"]), f"how many cities have population greater than {'9' * 400}?")
+    assert code in (0, 8, 9), err
+    assert "error" not in err and "Traceback" not in err and "program:" in out + err
+
+
+def test_a_dev_question_beyond_float_range_leaves_training_whole(w, tmp_path):
+    assert main(["train", "--config", str(w["huge_dev.json"]), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert {path.name for path in (tmp_path / "run").iterdir()} == {"best.pt", "last.pt", "metrics.jsonl"}
+
+
+def test_a_second_training_is_kept_out_of_a_folder_in_use_and_sigterm_lets_go(w, tmp_path, capsys):
+    (tmp_path / "long.json").write_text(json.dumps(_tiny_config(w["data"], epochs=10_000, eval_every=10**6)))
+    out = tmp_path / "busy"
+    first = child("train", "--config", str(tmp_path / "long.json"), "--out", str(out), "--quiet", wait=False)
+    try:
+        for _ in range(600):
+            if (out / LOCK).exists() and json.loads((out / LOCK).read_text() or "{}").get("pid") == first.pid:
+                break
+            assert first.poll() is None, first.stderr.read().decode()
+            time.sleep(0.1)
+        for flags in ([], ["--resume"], ["--overwrite"]):
+            assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet", *flags]) == 10
+            assert f"in use by process {first.pid} on {socket.gethostname()}" in capsys.readouterr().err
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 128 + signal.SIGTERM
+        assert "Traceback" not in first.stderr.read().decode()
+        assert not (out / LOCK).exists(), "the lock outlived its process"
+    finally:
+        first.kill()
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(w, tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
+    assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == ["best.pt", "last.pt", "metrics.jsonl"]
+
+
+def test_overwrite_deletes_only_the_run_and_leftovers_neuprog_wrote(w, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet"]) == 0
+    mine = {".last.pt.backup": "mine", ".best.pt.old.partial": "mine", "notes.txt": "mine", ".best.pt.k3x9q0ab": "mine"}
+    for name, text in mine.items():
+        (out / name).write_text(text)
+    (out / ".last.pt.k3x9q0ab.partial").write_text("half a checkpoint")  # what a save killed midway leaves
+    assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet", "--overwrite"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == sorted([*mine, "best.pt", "last.pt", "metrics.jsonl"])
+    assert all((out / name).read_text() == text for name, text in mine.items())
+
+
+def test_a_failed_training_leaves_no_folder_and_no_lock_behind(w, tmp_path):
+    assert main(["train", "--config", str(w["empty_split.json"]), "--out", str(tmp_path / "a" / "b"), "--quiet"]) == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes and reads whatever the permissions say")
+def test_unreadable_table_and_read_only_run_folder_are_named(w, tmp_path, capsys):
+    table = tmp_path / "secret.csv"
+    table.write_text("a,b\n1,2\n")
+    table.chmod(0)
+    assert main(["run", str(table), COUNT]) == 3 and "permission denied" in capsys.readouterr().err
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    assert main(["train", "--config", str(w["tiny.json"]), "--out", str(folder), "--quiet"]) == 12
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_unreadable_file_is_named_even_for_root(w, monkeypatch, capsys):
+    real = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path) == str(w["cities.csv"]):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    assert main(["run", str(w["cities.csv"]), COUNT]) == 3
+    assert "permission denied" in capsys.readouterr().err
+
+
+def test_internal_errors_are_one_line_and_neuprog_debug_shows_the_traceback(monkeypatch, capsys):
+    def bug(args):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr("neuprog.app.cli._ops", bug)
+    assert main(["ops"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: IndexError" in err and "NEUPROG_DEBUG=1" in err
+    monkeypatch.setenv("NEUPROG_DEBUG", "1")
+    assert main(["ops"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_json_output_is_valid_utf8_whatever_the_question_holds(w, capsys):
+    assert main(["ask", str(w["cities.csv"]), "how many cities are in caf\udce9?", "--json", "--model", str(w["model.pt"]), "--min-grounded", "0"]) in (0, 8)
+    out = capsys.readouterr().out
+    assert json.loads(out.encode("utf-8").decode("utf-8"))["question"].startswith("how many")
+
+
+def test_odd_but_valid_tables_read_right(w, capsys):
+    assert main(["run", str(w["blank_header.csv"]), 's1 = ALL_ROWS; s2 = SELECT "column 1" FROM s1']) == 0
+    assert capsys.readouterr().out == "1\n4\n", "a header of empty names is the header, not dropped"
+    assert main(["run", str(w["utf16.csv"]), 's1 = ALL_ROWS; s2 = SELECT "b" FROM s1', "--encoding", "utf-16"]) == 0
+    assert capsys.readouterr().out == "2\n"
+    table = read_table(w["huge_cells.csv"])
+    assert np.isnan(table.numbers[0]).all() and table.numbers[1].tolist() == [1.0, 2.0], "numbers beyond float range are text"
+
+
+def test_zero_row_tables_answer_programs_and_refuse_questions(w):
+    empty = neuprog.Table.from_dataframe(pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype=object)}))
+    assert empty.shape == (0, 2)
+    assert neuprog.interpret(neuprog.parse(COUNT), empty) == 0.0
+    with pytest.raises(DataError, match="no rows"):
+        _model(w).ask(empty, "how many?")
+
+
+def test_training_on_numbers_that_overflow_never_writes_nan_weights(tmp_path):
+    data = tmp_path / "data"
+    (data / "csv").mkdir(parents=True)
+    (data / "csv" / "t.csv").write_text("a\n1e300\n3e300\n2e300\n")
+    lines = ["id\tutterance\tcontext\ttargetValue"] + [f"q{i}\twhat is the sum of a\tcsv/t.csv\t6e300" for i in range(32)]
+    (data / "data").mkdir()
+    (data / "data" / "train.tsv").write_text("\n".join(lines) + "\n")
+    config = parse_config({"data": str(data), "batch_size": 8, "epochs": 2, "eval_every": 2, "model": {"hidden": 16, "embedding": 8, "steps": 2, "ops": OPS}})
+    metrics = train_from_config(config, tmp_path / "run", progress=False)
+    weights = load_checkpoint(tmp_path / "run" / "last.pt")["weights"]
+    assert all(bool(torch.isfinite(value).all()) for value in weights.values() if isinstance(value, torch.Tensor) and value.is_floating_point())
+    assert all(np.isfinite(value) for value in metrics.values() if isinstance(value, float))
+
+
+@pytest.mark.parametrize("holder", [{"pid": 1, "host": "elsewhere"}, {"pid": os.getpid(), "host": socket.gethostname()}, "half-written"])
+def test_a_lock_that_may_be_live_is_never_taken_over(w, tmp_path, capsys, holder):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).write_text(json.dumps(holder) if isinstance(holder, dict) else holder)
+    before = snapshot(tmp_path)
+    assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet"]) == 10
+    assert "in use by" in capsys.readouterr().err and snapshot(tmp_path) == before
