@@ -191,7 +191,9 @@ class Table:
         >>> Table.from_rows(["Team"], [["Red Sox"], ["Cubs"]]).mentions("red sox")
         True
         """
-        return any(f" {phrase} " in self._joined_texts(c)[0] for c in range(len(self.texts)))
+        if -1 not in self._joined:  # every column's texts in one string: one search per phrase however wide the table
+            self._joined[-1] = ("".join(self._joined_texts(c)[0] for c in range(len(self.texts))), np.zeros(0, dtype=np.int64))
+        return f" {phrase} " in self._joined[-1][0]
 
     # -- construction -------------------------------------------------------------------------
 
