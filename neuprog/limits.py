@@ -54,7 +54,9 @@ MODEL_BYTES = Limit("NEUPROG_MAX_MODEL_MB", 512, "MB")
 """A checkpoint or model folder file, and what a checkpoint archive expands to."""
 TABLE_CELLS = Limit("NEUPROG_MAX_CELLS", 5_000_000, "cells")
 """Cells of one table read from a file (rows times columns), counted before parsing."""
+TABLE_COLUMNS = Limit("NEUPROG_MAX_COLUMNS", 10_000, "columns")
+"""Columns of one table read from a file, counted on its header line before parsing (each column costs time of its own)."""
 TEXT_CHARS = Limit("NEUPROG_MAX_TEXT_CHARS", 20_000, "characters")
 """One question, or one program's text."""
-LIMITS = (FILE_BYTES, MODEL_BYTES, TABLE_CELLS, TEXT_CHARS)
+LIMITS = (FILE_BYTES, MODEL_BYTES, TABLE_CELLS, TABLE_COLUMNS, TEXT_CHARS)
 """Every limit, for the README and ``neuprog --help``."""

@@ -240,6 +240,7 @@ CLI_CASES = [
     ("header-only", ["run", "{header.csv}", COUNT], 3, "no rows", {}),
     ("ragged", ["run", "{ragged.csv}", COUNT], 3, "ragged", {}),
     ("too-many-cells", ["run", "{cities.csv}", COUNT], 11, "NEUPROG_MAX_CELLS", {"NEUPROG_MAX_CELLS": "10"}),
+    ("too-many-columns", ["run", "{cities.csv}", COUNT], 11, "NEUPROG_MAX_COLUMNS", {"NEUPROG_MAX_COLUMNS": "2"}),
     ("file-limit", ["run", "{cities.csv}", COUNT], 11, "NEUPROG_MAX_FILE_MB", {"NEUPROG_MAX_FILE_MB": "0.0001"}),
     ("limit-not-a-number", ["run", "{cities.csv}", COUNT], 2, "NEUPROG_MAX_FILE_MB", {"NEUPROG_MAX_FILE_MB": "lots"}),
     ("limit-negative", ["run", "{cities.csv}", COUNT], 2, "NEUPROG_MAX_CELLS", {"NEUPROG_MAX_CELLS": "-5"}),

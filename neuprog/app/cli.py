@@ -101,13 +101,13 @@ def _write_lines(path: str, lines: list[str]) -> None:
 
 def _calibrate(args) -> None:
     check_output_file(args.checkpoint, "checkpoint")
-    model, config = load_model(args.checkpoint)
-    if args.data:
-        config = config.model_copy(update={"data": args.data})
-    if not config.calibration_holdout:
-        raise ConfigError(f"{args.checkpoint}: its config holds out no questions for calibration (calibration_holdout is 0)")
-    samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
     with holding(Path(args.checkpoint).parent):  # no training may write the checkpoint meanwhile
+        model, config = load_model(args.checkpoint)
+        if args.data:
+            config = config.model_copy(update={"data": args.data})
+        if not config.calibration_holdout:
+            raise ConfigError(f"{args.checkpoint}: its config holds out no questions for calibration (calibration_holdout is 0)")
+        samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
         report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.checkpoint])
     print(json.dumps({"checkpoint": args.checkpoint, **report}))
 

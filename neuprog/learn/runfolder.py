@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from neuprog.atomic import leftovers
-from neuprog.errors import CheckpointError, ConfigError, NeuprogError, OutputError, RunFolderError, UsageError
+from neuprog.errors import CheckpointError, ConfigError, NeuprogError, OutputError, RunFolderError, UsageError, WrongTypeError
 from neuprog.inputs import read_bytes
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.folder import check_names
@@ -41,6 +41,8 @@ def run_folder(path: str | os.PathLike[str], resume: bool = False, overwrite: bo
     """
     if resume and overwrite:
         raise UsageError("--resume continues the run in the folder and --overwrite replaces it: give one of them")
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise WrongTypeError(f"the run folder is a path, not {path!r}")
     folder = Path(path)
     created = _make(folder)
     done = False

@@ -17,7 +17,7 @@ import pandas as pd
 
 from neuprog.errors import DataError
 from neuprog.inputs import read_bytes
-from neuprog.limits import TABLE_CELLS
+from neuprog.limits import TABLE_CELLS, TABLE_COLUMNS
 
 _QUOTE, _NEWLINE, _RETURN = ord('"'), ord("\n"), ord("\r")
 
@@ -39,6 +39,8 @@ def read_csv_columns(path: str | Path, encoding: str = "utf-8", delimiter: str |
     text = _read_text(path, encoding)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    first_line_end = text.find("\n") if "\n" in text else len(text)
+    TABLE_COLUMNS.check(text.count(delimiter, 0, first_line_end) + 1, f"{path} (by its first line)")
     TABLE_CELLS.check(text.count(delimiter) + text.count("\n") + 1, f"{path} (by its delimiters and line breaks)")
     escaped = '\\"' in text or "\\\\" in text
     columns = None if escaped else _agreed_columns(text, delimiter)

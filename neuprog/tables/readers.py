@@ -19,7 +19,7 @@ import pandas as pd
 
 from neuprog.errors import DataError, LimitError, NeuprogError, UsageError, WrongTypeError
 from neuprog.inputs import check_archive, check_file, read_bytes
-from neuprog.limits import FILE_BYTES, TABLE_CELLS
+from neuprog.limits import FILE_BYTES, TABLE_CELLS, TABLE_COLUMNS
 from neuprog.tables.table import Table
 
 EXTRAS = {"parquet": "pyarrow", "excel": "openpyxl"}
@@ -83,6 +83,7 @@ def _table(frame: pd.DataFrame, name: str, what: str) -> Table:
     """A Table from a frame a reader made, once it has columns and its cells are within the limit."""
     if frame.shape[1] == 0:
         raise DataError(f"{name}: {what} holds no columns")
+    TABLE_COLUMNS.check(frame.shape[1], name)
     TABLE_CELLS.check(frame.shape[0] * frame.shape[1], name)
     return Table.from_dataframe(frame, name=name)
 
@@ -103,6 +104,7 @@ def _parquet(data: bytes, path: Path) -> pd.DataFrame:
     import pyarrow.parquet  # the optional extra, loaded only when a Parquet table is read
 
     metadata = pyarrow.parquet.read_metadata(io.BytesIO(data))
+    TABLE_COLUMNS.check(metadata.num_columns, str(path))
     TABLE_CELLS.check(metadata.num_rows * metadata.num_columns, str(path))
     return pd.read_parquet(io.BytesIO(data))
 
@@ -158,6 +160,7 @@ def _sqlite(path: Path, table: str | None) -> Table:
             quoted = '"%s"' % chosen.replace('"', '""')
             connection.set_progress_handler(_deadline(time.monotonic() + QUERY_SECONDS), 10_000)  # a view can loop forever
             width = len(connection.execute(f"SELECT * FROM {quoted} LIMIT 0").description)
+            TABLE_COLUMNS.check(width, f"{path}:{chosen}")
             most = TABLE_CELLS.value() // max(width, 1)
             rows = connection.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT ?)", (most + 1,)).fetchone()[0]
             TABLE_CELLS.check(rows * width, f"{path}:{chosen} (at least)")
