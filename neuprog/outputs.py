@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from neuprog.atomic import replacing
 from neuprog.errors import OutputError, WrongTypeError
 
 
@@ -19,6 +22,11 @@ def check_output_file(path: str | os.PathLike[str], what: str) -> Path:
     path = _as_path(path, what)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; the {what} is a file")
+    if path.exists() and not path.is_file():  # a device or pipe (/dev/null, /dev/stdout) is written into, never replaced
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{path}: cannot write the {what} into it (not writable)")
+        return path
+    path = path.resolve() if path.is_symlink() else path
     if not path.parent.is_dir():
         reason = f"{path.parent} is a file, not a folder" if path.parent.exists() else f"there is no folder {path.parent}"
         raise OutputError(f"{path}: cannot write the {what}: {reason}")
@@ -62,3 +70,18 @@ def _probe(folder: Path, target: Path, what: str) -> None:
         raise OutputError(f"{target}: cannot write the {what} in {folder} ({failure.strerror or failure})") from None
     os.close(handle)
     os.unlink(name)
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Where to write the output file ``path``: a temporary file renamed onto it (see `replacing`), or the path itself when it is a device or pipe.
+
+    A symbolic link is followed, so the file it points to is replaced, not the link;
+    ``/dev/null`` or ``/dev/stdout`` is written into, never replaced by a file.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        yield path
+        return
+    with replacing(path.resolve() if path.is_symlink() else path, mode=0o644) as temporary:
+        yield temporary

@@ -630,3 +630,11 @@ def test_a_lock_that_may_be_live_is_never_taken_over(w, tmp_path, capsys, holder
     before = snapshot(tmp_path)
     assert main(["train", "--config", str(w["tiny.json"]), "--out", str(out), "--quiet"]) == 10
     assert "in use by" in capsys.readouterr().err and snapshot(tmp_path) == before
+
+
+def test_outputs_into_devices_and_links_write_through_and_replace_nothing(w, tmp_path, capsys):
+    assert main(["eval", str(w["model.pt"]), "--data", str(w["data"]), "--split", "test", "--quiet", "--predictions", "/dev/null"]) == 0
+    assert Path("/dev/null").is_char_device(), "/dev/null was replaced by a file"
+    (tmp_path / "link.tsv").symlink_to("predictions.tsv")
+    assert main(["eval", str(w["model.pt"]), "--data", str(w["data"]), "--split", "test", "--quiet", "--predictions", str(tmp_path / "link.tsv")]) == 0
+    assert (tmp_path / "link.tsv").is_symlink() and len((tmp_path / "predictions.tsv").read_text().splitlines()) == 8

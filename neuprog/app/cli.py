@@ -13,7 +13,6 @@ import warnings
 from pathlib import Path
 
 from neuprog.app.answers import ask_command, explain_command, run_command
-from neuprog.atomic import replacing
 from neuprog.errors import ConfigError, DataError, LimitError, NeuprogError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.program import render
@@ -25,7 +24,7 @@ from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
 from neuprog.model.config import load_config, parse_config, validate
 from neuprog.model.features import collate
 from neuprog.model.folder import check_target
-from neuprog.outputs import check_output_file, check_output_folder
+from neuprog.outputs import check_output_file, check_output_folder, writing
 from neuprog.version import __version__
 from neuprog.wtq import probes
 from neuprog.wtq.evaluate import breakdown, evaluate, markdown
@@ -95,8 +94,8 @@ def _eval(args) -> None:
 
 
 def _write_lines(path: str, lines: list[str]) -> None:
-    with replacing(path, mode=0o644) as temporary:
-        temporary.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    with writing(path) as target:
+        target.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 def _calibrate(args) -> None:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from neuprog.atomic import replacing
 from neuprog.errors import NeuprogError, UsageError
 from neuprog.lang.minimal import minimize
 from neuprog.lang.program import render
 from neuprog.lang.values import Column, Constant
-from neuprog.outputs import check_output_file
+from neuprog.outputs import check_output_file, writing
 from neuprog.tables.table import Table
 
 FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "tif", "tiff", "webp", "eps", "ps")
@@ -103,8 +102,8 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
     figure.tight_layout()
     path = Path(path)
     try:
-        with replacing(path, mode=0o644) as temporary:
-            figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
+        with writing(path) as target:
+            figure.savefig(target, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
     except (OSError, ValueError) as error:
         raise NeuprogError(f"{path}: cannot write the plot ({str(error).splitlines()[0]})") from None
     finally:
