@@ -421,6 +421,8 @@ API_CASES = [
     ("row-a-string", lambda w: neuprog.Table.from_rows(["a", "b"], ["ab"]), WrongTypeError, "row 1"),
     ("no-header", lambda w: neuprog.Table.from_rows(None, []), WrongTypeError, "column names"),
     ("frame-a-list", lambda w: neuprog.Table.from_dataframe([1, 2]), WrongTypeError, "DataFrame"),
+    ("csv-empty-delimiter", lambda w: neuprog.Table.from_csv(w["cities.csv"], delimiter=""), UsageError, "delimiter"),
+    ("csv-encoding-a-number", lambda w: read_table(w["cities.csv"], encoding=8), DataError, "unknown encoding"),
     ("read-table-number", lambda w: read_table(5), WrongTypeError, "a table file is a path"),
     ("read-table-fifo", lambda w: read_table(w["fifo.csv"]), DataError, "named pipe"),
     ("model-path-number", lambda w: NeuralProgrammer.from_pretrained(5), WrongTypeError, "model folder is a path"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neuprog.errors import DataError
+from neuprog.errors import DataError, UsageError
 from neuprog.inputs import read_bytes
 from neuprog.limits import TABLE_CELLS, TABLE_COLUMNS
 
@@ -35,6 +35,8 @@ def read_csv_columns(path: str | Path, encoding: str = "utf-8", delimiter: str |
     >>> header, [column.tolist() for column in columns]
     (['City', 'Population'], [['Oslo', 'Bergen'], ['709,037', '291940']])
     """
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'):
+        raise UsageError(f"a delimiter is one character other than a quote or a line break, not {delimiter!r}")
     path = Path(path)
     text = _read_text(path, encoding)
     if delimiter is None:
@@ -142,7 +144,7 @@ def _read_text(path: Path, encoding: str) -> str:
     raw = read_bytes(path, "table")
     try:
         codec = codecs.lookup(encoding).name
-    except LookupError:
+    except (LookupError, TypeError):
         raise DataError(f"{path}: unknown encoding {encoding!r}") from None
     wide = codec.startswith(("utf-16", "utf-32"))  # their text holds NUL bytes; look for NUL characters instead
     if not wide and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not raw.startswith(codecs.BOM_UTF8):
