@@ -23,6 +23,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import neuprog
+import neuprog.limits
 from neuprog.app.cli import main
 from neuprog.errors import (
     CheckpointError,
@@ -640,3 +641,14 @@ def test_outputs_into_devices_and_links_write_through_and_replace_nothing(w, tmp
     (tmp_path / "link.tsv").symlink_to("predictions.tsv")
     assert main(["eval", str(w["model.pt"]), "--data", str(w["data"]), "--split", "test", "--quiet", "--predictions", str(tmp_path / "link.tsv")]) == 0
     assert (tmp_path / "link.tsv").is_symlink() and len((tmp_path / "predictions.tsv").read_text().splitlines()) == 8
+
+
+def test_every_exit_code_and_limit_is_documented_in_the_readme_and_the_help(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for error in (DataError, ConfigError, CheckpointError, RunFolderError, LimitError, neuprog.errors.OutputError):
+        assert f"| `{error.exit_code}` |" in readme and f"{error.exit_code} " in shown
+    for limit in neuprog.limits.LIMITS:
+        assert f"`{limit.variable}`" in readme and limit.variable in shown

@@ -43,7 +43,8 @@ ask and explain abstain, by default, when no word of the question names a column
 cell, number or date of the table (--min-grounded 1); --min-confidence (default 0)
 also abstains below that program probability.
 
-size limits, set by environment variables: {", ".join(f"{limit.variable} (default {limit.default:,g})" for limit in LIMITS)};
+size limits, each set by an environment variable (default shown):
+{"; ".join(f"{limit.variable} {limit.default:,} {limit.unit}" for limit in LIMITS)}.
 NEUPROG_DEBUG=1 prints the traceback of an internal error."""
 
 
