@@ -8,8 +8,7 @@ import numpy as np
 
 from neuprog.errors import ExecutionError, WrongTypeError
 from neuprog.lang.literals import constant_of
-from neuprog.lang.ops import BUILTINS
-from neuprog.lang.program import check
+from neuprog.lang.program import check, resolved
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import AllRows, ColumnRef, Program, StepRef
 from neuprog.lang.values import Cells, Scalar
@@ -34,7 +33,7 @@ def interpret(program: Program, table: Table, registry: Registry | None = None, 
         raise WrongTypeError(f"interpret runs a Program (from parse), not {type(program).__name__}")
     if not isinstance(table, Table):
         raise WrongTypeError(f"a program runs on a Table (Table.from_rows, Table.from_dataframe, read_table), not {type(table).__name__}")
-    registry = registry or BUILTINS
+    registry = resolved(registry)
     check(program, registry)
     results: list = []
     for step in program.steps:

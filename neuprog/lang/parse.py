@@ -6,8 +6,7 @@ import re
 
 from neuprog.errors import ProgramSyntaxError, WrongTypeError
 from neuprog.lang.grammar import parse_forms
-from neuprog.lang.ops import BUILTINS
-from neuprog.lang.program import check
+from neuprog.lang.program import check, resolved
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import Program, Step
 from neuprog.limits import TEXT_CHARS
@@ -25,7 +24,7 @@ def parse(text: str, registry: Registry | None = None) -> Program:
     if not isinstance(text, str):
         raise WrongTypeError(f"a program is text, not {type(text).__name__}")
     TEXT_CHARS.check(len(text), "the program")
-    registry = registry or BUILTINS
+    registry = resolved(registry)
     steps = parse_forms(text)
     program_steps = []
     for position, (name, form, _meta) in enumerate(steps, start=1):

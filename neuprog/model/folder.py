@@ -147,6 +147,8 @@ def check_weights(expected: dict, weights, where: str | os.PathLike[str], option
 
 def registry_for(registry: Registry, ops: list[str], where: str | os.PathLike[str]) -> Registry:
     """The part of ``registry`` a model was trained with, in its order; an error names what is missing."""
+    if not isinstance(registry, Registry):
+        raise WrongTypeError(f"a registry of ops is a neuprog.Registry (BUILTINS or a copy of it), not {type(registry).__name__}")
     missing = [name for name in ops if name not in registry]
     if missing:
         raise CheckpointError(f"{where}: trained with ops this registry lacks: {', '.join(missing[:5])}")

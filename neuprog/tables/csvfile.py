@@ -10,12 +10,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from neuprog.errors import DataError, UsageError
+from neuprog.errors import DataError, UsageError, WrongTypeError
 from neuprog.inputs import read_bytes
 from neuprog.limits import TABLE_CELLS, TABLE_COLUMNS
 
@@ -35,6 +36,8 @@ def read_csv_columns(path: str | Path, encoding: str = "utf-8", delimiter: str |
     >>> header, [column.tolist() for column in columns]
     (['City', 'Population'], [['Oslo', 'Bergen'], ['709,037', '291940']])
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise WrongTypeError(f"a table file is a path, not {type(path).__name__}")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'):
         raise UsageError(f"a delimiter is one character other than a quote or a line break, not {delimiter!r}")
     path = Path(path)

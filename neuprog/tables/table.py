@@ -47,6 +47,8 @@ class Table:
     """
 
     def __init__(self, header: Sequence[str], columns: Sequence[Sequence[str]], name: str = "table") -> None:
+        if any(isinstance(part, (str, bytes)) or not isinstance(part, Iterable) for part in (header, columns)):
+            raise WrongTypeError(f"{name}: a table is a list of column names and a list of columns")
         self.header = unique_names(header)
         self.name = name
         self.columns = [np.asarray(column, dtype=object).reshape(-1) for column in columns]  # C object arrays of R str
