@@ -71,6 +71,7 @@ def make_examples(count: int, seed: int, split: str) -> list[SynthExample]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=None, help="keep the run (checkpoints, metrics) here instead of a temporary folder")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run --out already holds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         write_dataset(data, make_examples(3000, 0, "train"), "train")
@@ -97,7 +98,7 @@ def main() -> None:
                 },
             }
         )
-        metrics = train_from_config(config, out, registry=registry, progress=False)
+        metrics = train_from_config(config, out, registry=registry, progress=False, overwrite=args.overwrite)
         model, _ = load_model(f"{out}/best.pt", registry)
         samples = load_samples(data, "test")
         result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab))

@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=50000)
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--overwrite", action="store_true", help="replace the run OUT/SETTING/run already holds")
     args = parser.parse_args()
     numeric, text = SETTINGS[args.setting]
     out = Path(args.out) / args.setting
@@ -42,7 +43,7 @@ def main() -> None:
     write_dataset(data, generate(test_config(synth), args.test, "test"), "test")
     config = load_config(args.config, {"data": str(data), "max_minutes": args.minutes})
     started = time.perf_counter()
-    metrics = train_from_config(config, out / "run")
+    metrics = train_from_config(config, out / "run", overwrite=args.overwrite)
     minutes = (time.perf_counter() - started) / 60
     model, config = load_model(out / "run" / "best.pt")
     samples = load_samples(data, "test", max_constants=config.model.max_constants)

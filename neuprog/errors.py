@@ -53,3 +53,27 @@ class UsageError(NeuprogError, ValueError):
     """An argument outside what it allows (a threshold outside [0, 1], an option for another file type)."""
 
     exit_code = 2
+
+
+class WrongTypeError(UsageError, TypeError):
+    """An argument of the wrong kind: a number where a question belongs, a list where a table belongs."""
+
+    exit_code = 2
+
+
+class RunFolderError(NeuprogError):
+    """A run folder that holds another run, is in use by another process, or holds a run that does not match a resume."""
+
+    exit_code = 10
+
+
+class LimitError(NeuprogError):
+    """An input over one of neuprog's size limits (a table, a model, a question); the message names the limit to raise."""
+
+    exit_code = 11
+
+
+class OutputError(NeuprogError):
+    """An output path (run folder, predictions file, plot, model folder) that cannot be written."""
+
+    exit_code = 12

@@ -214,7 +214,7 @@ def test_cli_explain_plots_the_attention(tmp_path, capsys):
     assert "program:" in capsys.readouterr().out
 
 
-def test_cli_explain_plot_to_an_unwritable_place_is_one_error_line(tmp_path):
+def test_cli_explain_plot_to_an_unwritable_place_is_refused_before_any_answer(tmp_path):
     pytest.importorskip("matplotlib")
     result = subprocess.run(
         [sys.executable, "-m", "neuprog", "explain", str(CITIES), "how many cities?", "--plot", str(tmp_path / "missing" / "x.png")],
@@ -223,7 +223,8 @@ def test_cli_explain_plot_to_an_unwritable_place_is_one_error_line(tmp_path):
         timeout=120,
         check=False,
     )
-    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "cannot write the plot" in result.stderr
+    assert result.returncode == 12 and result.stderr.count("\n") == 1 and "cannot write the plot" in result.stderr
+    assert result.stdout == "", "the place to write is checked before the model answers"
 
 
 def test_bundled_model_still_answers_the_example_questions_it_got_right(model):

@@ -10,7 +10,12 @@ PACKAGE = Path(__file__).parent.parent / "neuprog"
 # Lowest first. A module may import its own layer and those below it, never one above.
 LAYERS = ("", "tables", "lang", "model", "wtq", "learn", "app")
 TOP = len(LAYERS)  # neuprog/__init__.py and __main__.py: the public face and the entry point
-LAZY_ALLOWED = {"matplotlib", "starlette", "uvicorn"}  # optional extras, imported only when a plot or the web inspector is asked for
+LAZY_ALLOWED = {
+    "matplotlib",
+    "pyarrow",
+    "starlette",
+    "uvicorn",
+}  # optional extras, imported only when a plot, a Parquet table or the web inspector is asked for
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
-from pathlib import Path
 
 from neuprog.app.explain import explain_text
-from neuprog.app.plot import plot_explanation
+from neuprog.app.plot import check_plot_path, plot_explanation
 from neuprog.errors import DataError, UsageError
+from neuprog.inputs import read_bytes, read_stream
 from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.outcome import outcome
@@ -20,6 +21,20 @@ from neuprog.tables.readers import read_table
 
 EXIT_CODES = {"answered": 0, "empty": 8, "abstained": 9, "failed": 5}
 """A result's status -> the exit code of ``ask`` and ``explain``."""
+
+
+def json_line(value) -> str:
+    r"""One line of JSON that is valid UTF-8: characters as they are, unless some cannot be encoded (lone surrogates), then escaped.
+
+    >>> json_line({"answer": "Tromsø"}), json_line({"question": "caf\udce9"})
+    ('{"answer": "Tromsø"}', '{"question": "caf\\udce9"}')
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True)
+    return text
 
 
 def table_of(args):
@@ -46,7 +61,7 @@ def ask_command(args) -> int:
     question = _question(args.question)
     result = open_model(args.model)[0].ask(table_of(args), question, **_thresholds(args))
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        print(json_line(result.to_dict()))
         if result.status in ("abstained", "failed"):
             print(f"no answer: {result.reason}", file=sys.stderr)
     elif result.status in ("abstained", "failed"):
@@ -58,20 +73,29 @@ def ask_command(args) -> int:
 
 def _ask_many(args) -> int:
     """Every question of a file (or stdin) in one process: blocks of text, or with --json one JSON object per line."""
-    source = sys.stdin if args.questions == "-" else None
-    try:
-        text = source.read() if source else Path(args.questions).read_text(encoding=args.encoding)
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{args.questions}: cannot read the questions ({error})") from None
+    text = _decoded(_stdin_bytes() if args.questions == "-" else read_bytes(args.questions, "questions"), args.questions, args.encoding)
     items = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     asked = [_json_question(args.questions, n, line) if args.json else (line.strip(), None) for n, line in items]
     results = open_model(args.model)[0].ask(table_of(args), [question for question, _ in asked], **_thresholds(args)) if asked else []
     for (question, ident), result in zip(asked, results):
         if args.json:
-            print(json.dumps(({"id": ident} if ident is not None else {}) | result.to_dict(), ensure_ascii=False))
+            print(json_line(({"id": ident} if ident is not None else {}) | result.to_dict()))
         else:
             print(f"question: {question}\n{result}\n")
     return 0
+
+
+def _stdin_bytes() -> bytes:
+    return read_stream(sys.stdin.buffer if hasattr(sys.stdin, "buffer") else io.BytesIO(sys.stdin.read().encode("utf-8")), "stdin")
+
+
+def _decoded(data: bytes, name: str, encoding: str = "utf-8") -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{name}: not valid {encoding} (byte {error.start})") from None
+    except LookupError:
+        raise DataError(f"{name}: unknown encoding {encoding!r}") from None
 
 
 def _json_question(name: str, number: int, line: str) -> tuple[str, object]:
@@ -80,6 +104,8 @@ def _json_question(name: str, number: int, line: str) -> tuple[str, object]:
         item = json.loads(line)
     except json.JSONDecodeError as error:
         raise DataError(f"{name}, line {number}: not JSON ({error.msg})") from None
+    except RecursionError:
+        raise DataError(f"{name}, line {number}: JSON nested too deeply") from None
     question = item if isinstance(item, str) else item.get("question", item.get("query")) if isinstance(item, dict) else None
     if not isinstance(question, str) or not question.strip():
         raise DataError(f'{name}, line {number}: needs a question, as a JSON string or an object with "question"')
@@ -87,6 +113,8 @@ def _json_question(name: str, number: int, line: str) -> tuple[str, object]:
 
 
 def explain_command(args) -> int:
+    if args.plot:
+        check_plot_path(args.plot)
     model = open_model(args.model)[0]
     table = table_of(args)
     question = _question(args.question)
@@ -108,14 +136,11 @@ def run_command(args) -> int:
     if source == "-" and args.file is None and args.program is None and sys.stdin.isatty():
         raise UsageError("give a program, --file FILE, or pipe one on stdin")
     if source == "-":
-        text = sys.stdin.read()
+        text = _decoded(_stdin_bytes(), "stdin")
     elif args.file is None:
         text = args.program
     else:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise DataError(f"{args.file}: cannot read the program ({error})") from None
+        text = _decoded(read_bytes(args.file, "program"), args.file)
     program = parse(text)
     table = table_of(args)
     trace: list = []
@@ -124,7 +149,7 @@ def run_command(args) -> int:
     status = "empty" if done.empty else "answered"
     if args.json:
         keys = {"answer": done.answer, "coordinates": done.coordinates, "cells": done.cells, "aggregator": done.aggregator, "value": done.value}
-        print(json.dumps(keys | {"program": render(program), "how": done.how, "status": status, "reason": done.empty}, ensure_ascii=False))
+        print(json_line(keys | {"program": render(program), "how": done.how, "status": status, "reason": done.empty}))
     elif done.empty:
         print(f"(empty: {done.empty})")
     else:

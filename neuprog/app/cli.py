@@ -1,39 +1,39 @@
-"""The `neuprog` command line: ops, run, ask, explain, serve, export, train, eval, oracle, synth."""
+"""The `neuprog` command line: its arguments, help and exit codes; the commands themselves live beside it."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import signal
 import sys
-from pathlib import Path
+import threading
+import traceback
+import warnings
 
 from neuprog.app.answers import ask_command, explain_command, run_command
 from neuprog.app.serve import serve_command
+from neuprog.app.workflows import calibrate_command, eval_command, export_command, oracle_command, synth_command, train_command
 from neuprog.app.workspace import MAX_UPLOAD_BYTES
-from neuprog.errors import ConfigError, NeuprogError
+from neuprog.errors import LimitError, NeuprogError
 from neuprog.lang.ops import BUILTINS
-from neuprog.lang.program import render
-from neuprog.learn.calibrate import calibrate_checkpoints, calibrate_folder, check_unseen
-from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config
+from neuprog.limits import LIMITS
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
-from neuprog.model.config import load_config, parse_config
-from neuprog.model.features import collate
 from neuprog.version import __version__
-from neuprog.wtq import probes
-from neuprog.wtq.evaluate import breakdown, evaluate, markdown
-from neuprog.wtq.files import format_prediction_line
-from neuprog.wtq.oracle import coverage_report
-from neuprog.wtq.samples import load_samples
-from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
+from neuprog.wtq.synth import NUMERIC_NAMES, TEXT_NAMES
 
-EXIT_CODES = """exit codes: 0 ok, 1 other error, 2 usage or config error, 3 unreadable data,
+EXIT_CODES = f"""exit codes: 0 ok, 1 other error, 2 usage or config error, 3 unreadable data,
 4 program syntax or type error, 5 execution error, 6 registry error, 7 bad checkpoint,
-8 the answer is empty (ask, explain, run), 9 the model abstained (ask, explain)
+8 the answer is empty (ask, explain, run), 9 the model abstained (ask, explain),
+10 the run folder holds another run, is in use or does not match --resume (train),
+11 an input over a size limit, 12 an output that cannot be written
 
 ask and explain abstain, by default, when no word of the question names a column,
 cell, number or date of the table (--min-grounded 1); --min-confidence (default 0)
-also abstains below that program probability."""
+also abstains below that program probability.
+
+size limits, each set by an environment variable (default shown):
+{"; ".join(f"{limit.variable} {limit.default:,} {limit.unit}" for limit in LIMITS)}.
+NEUPROG_DEBUG=1 prints the traceback of an internal error."""
 
 
 def _ops(args) -> None:
@@ -46,88 +46,6 @@ def _ops(args) -> None:
             print(f"| `{op.name}` | `{arguments}` → {op.returns.__name__} | `{op.template}` | {op.doc} | {facts} |")
         else:
             print(f"{op.signature}\n    {op.template}\n    {op.doc}" + (f"\n    facts: {facts}" if facts else ""))
-
-
-def _export(args) -> None:
-    model, config, metrics = open_model(args.checkpoint)
-    folder = model.save_pretrained(args.out, metrics, config)
-    print(f"wrote {folder}")
-
-
-def _train(args) -> None:
-
-    overrides = {}
-    if args.data:
-        overrides["data"] = args.data
-    config = load_config(args.config, overrides) if args.config else parse_config(overrides, "command line")
-    metrics = train_from_config(config, args.out, resume=args.resume, progress=not args.quiet, device=args.device)
-    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 reports
-        print(json.dumps(metrics))
-
-
-def _eval(args) -> None:
-    model, config, _ = open_model(args.checkpoint)
-    model.to(placement(args.device))
-    samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
-    result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size=args.batch_size, typed_gold=not args.raw_gold)
-    if args.predictions:
-        lines = [format_prediction_line(s.id, p.texts) for s, p in zip(samples, result["predictions"])]
-        Path(args.predictions).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(json.dumps({"split": args.split, "accuracy": round(result["accuracy"], 4), "correct": result["correct"], "total": result["total"]}))
-    if args.report:
-        print(markdown(breakdown(samples, result)))
-        print(probes.markdown(probes.probe(model, samples, result["is_correct"], lambda chunk: collate(chunk, model.vocab), args.batch_size)))
-
-
-def _calibrate(args) -> None:
-    if args.split:
-        _calibrate_on_split(args)
-        return
-    if not Path(args.model).is_file():
-        raise ConfigError(f"{args.model}: a model folder is calibrated on a named split: add --data and --split")
-    model, config = load_model(args.model)
-    if args.data:
-        config = config.model_copy(update={"data": args.data})
-    if not config.calibration_holdout:
-        raise ConfigError(f"{args.model}: its config holds out no questions for calibration (calibration_holdout is 0); use --split")
-    samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
-    report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.model])
-    print(json.dumps({"checkpoint": args.model, **report}))
-
-
-def _calibrate_on_split(args) -> None:
-    model, config, metrics = open_model(args.model)
-    if not args.data:
-        raise ConfigError("--split needs --data, the dataset root that holds it")
-    samples = load_samples(args.data, args.split, max_constants=config.model.max_constants, progress=not args.quiet)
-    check_unseen(samples, args.data, config)
-    if Path(args.model).is_file():
-        if args.out:
-            raise ConfigError(f"{args.model}: a checkpoint is calibrated in place; --out is for model folders")
-        report = calibrate_checkpoints(model, samples, [args.model])
-    else:
-        report = calibrate_folder(model, config, metrics, samples, args.out or args.model)
-    print(json.dumps({"model": str(args.out or args.model), "split": args.split, **report}))
-
-
-def _oracle(args) -> None:
-
-    registry = BUILTINS.subset(args.ops.split(",")) if args.ops else BUILTINS
-    samples = load_samples(args.data, args.split, limit=args.limit, progress=not args.quiet)
-    report = coverage_report(registry, samples, args.steps, args.max_states, progress=not args.quiet)
-    programs = report.pop("programs")
-    if args.programs:
-        lines = [f"{s.id}\t{render(programs[s.id])}" for s in samples if s.id in programs]
-        Path(args.programs).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(json.dumps({"split": args.split, "steps": args.steps, **report}))
-
-
-def _synth(args) -> None:
-
-    config = SynthConfig(max_columns=args.columns, text_columns=args.text_columns, variation=not args.no_variation, seed=args.seed)
-    write_dataset(args.out, generate(config, args.train, "train"), "train")
-    write_dataset(args.out, generate(test_config(config).model_copy(update={"seed": args.seed + 1}), args.test, "test"), "test")
-    print(f"wrote {args.train} training and {args.test} test questions to {args.out}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,16 +76,15 @@ def _probability(text: str) -> float:
     return value
 
 
-def _whole_number(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
-    return int(text)
+def _whole(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
 
+    def whole(text: str) -> int:
+        if not text.strip().lstrip("-").isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low:,} to {high:,}")
+        return int(text)
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
-    return int(text)
+    return whole
 
 
 def _megabytes(text: str) -> float:
@@ -195,7 +112,7 @@ def _asks(command: argparse.ArgumentParser, question: str = "the question") -> a
     command.add_argument("--min-confidence", type=_probability, default=MIN_CONFIDENCE, help="abstain (exit 9) when the program's probability is lower")
     command.add_argument(
         "--min-grounded",
-        type=_whole_number,
+        type=_whole(0, 1_000_000),
         default=MIN_GROUNDED,
         help="abstain (exit 9) when fewer words of the question name a column, cell, number or date of the table; 0 never does",
     )
@@ -230,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = _asks(command("explain", "show how the model answers: the answer, the minimal program and, with --raw, every step it ran"))
     explain.add_argument("--raw", action="store_true", help="also show the model's raw steps with their top ops, columns and constants")
-    explain.add_argument("--top", type=_positive, default=3, help="how many ops, columns and constants --raw shows per step")
+    explain.add_argument("--top", type=_whole(1, 100), default=3, help="how many ops, columns and constants --raw shows per step")
     explain.add_argument("--plot", help="also draw the per-step attention to this image file (needs the 'plot' extra)")
     explain.set_defaults(handler=explain_command)
 
@@ -240,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--model", help="a model folder or a training checkpoint (default: the bundled model)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on; anything but the loopback lets other machines in (with a warning)")
-    serve.add_argument("--port", type=_whole_number, default=8000, help="port to listen on (0: any free port)")
+    serve.add_argument("--port", type=_whole(0, 65535), default=8000, help="port to listen on (0: any free port)")
     serve.add_argument("--max-upload-mb", type=_megabytes, default=MAX_UPLOAD_BYTES / 1_000_000, help="largest table the page may upload, in megabytes")
     serve.add_argument("--encoding", default="utf-8", help="text encoding of the CSV, TSV and JSON tables given")
     serve.set_defaults(handler=serve_command)
@@ -248,23 +165,24 @@ def build_parser() -> argparse.ArgumentParser:
     export = command("export", "write a training checkpoint (or a model folder) as a model folder: safetensors + JSON")
     export.add_argument("checkpoint", help="a training checkpoint (.pt) or a model folder")
     export.add_argument("out", help="the folder to write")
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=export_command)
 
     train = command("train", "train a model on WikiTableQuestions-layout data")
     train.add_argument("--config", help="JSON file with a TrainConfig (default: the config's own defaults)")
     train.add_argument("--data", help="dataset root (overrides the config)")
     train.add_argument("--out", required=True, help="directory for checkpoints and metrics.jsonl")
-    train.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    train.add_argument("--resume", action="store_true", help="continue the run in OUT from its last.pt (same config and ops)")
+    train.add_argument("--overwrite", action="store_true", help="replace the run OUT holds (its best.pt, last.pt and metrics.jsonl)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda; under torchrun each process takes its LOCAL_RANK's GPU")
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=train_command)
 
     evaluate = command("eval", "score a model on a split with the official rule")
     evaluate.add_argument("checkpoint", nargs="?", help="a training checkpoint (.pt) or a model folder (default: the bundled model)")
     evaluate.add_argument("--data", required=True, help="dataset root in WikiTableQuestions layout")
     evaluate.add_argument("--split", required=True, help="split name, e.g. random-split-1-dev (reads data/SPLIT.tsv)")
     evaluate.add_argument("--predictions", help="write id<TAB>values lines here")
-    evaluate.add_argument("--batch-size", type=_positive, default=128, help="questions decoded together")
+    evaluate.add_argument("--batch-size", type=_whole(1, 100_000), default=128, help="questions decoded together")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
     evaluate.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu or cuda")
     evaluate.add_argument(
@@ -273,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print accuracy by answer type, question kind and confidence, and the spurious-program probes (order-free questions on shuffled rows, A-or-B questions with the options swapped)",
     )
     evaluate.add_argument("--raw-gold", action="store_true", help="type gold answers from their raw text, not their canonical forms")
-    evaluate.set_defaults(handler=_eval)
+    evaluate.set_defaults(handler=eval_command)
 
     calibrate = command("calibrate", "fit a model's confidence calibration on questions it never trained on")
     calibrate.add_argument("model", help="a training checkpoint (.pt) or a model folder, rewritten in place unless --out")
@@ -283,46 +201,71 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--out", help="with a model folder: write the calibrated model to this folder instead")
     calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
-    calibrate.set_defaults(handler=_calibrate)
+    calibrate.set_defaults(handler=calibrate_command)
 
     oracle = command("oracle", "share of questions some program of T steps answers correctly")
     oracle.add_argument("--data", required=True, help="dataset root in WikiTableQuestions layout")
     oracle.add_argument("--split", required=True, help="split name, e.g. random-split-1-dev")
-    oracle.add_argument("--steps", type=_positive, default=4, help="program length T (the model's steps)")
+    oracle.add_argument("--steps", type=_whole(1, 12), default=4, help="program length T (the model's steps)")
     oracle.add_argument("--ops", help="comma-separated op names (default: every registered op)")
-    oracle.add_argument("--limit", type=_positive, help="only the first this-many questions (default: all)")
-    oracle.add_argument("--max-states", type=_positive, default=20000, help="distinct machine states kept per step")
+    oracle.add_argument("--limit", type=_whole(1, 10**9), help="only the first this-many questions (default: all)")
+    oracle.add_argument("--max-states", type=_whole(1, 10_000_000), default=20000, help="distinct machine states kept per step")
     oracle.add_argument("--programs", help="write id<TAB>program lines for the covered questions here")
     oracle.add_argument("--quiet", action="store_true", help="no progress bar")
-    oracle.set_defaults(handler=_oracle)
+    oracle.set_defaults(handler=oracle_command)
 
     synth = command("synth", "generate the Neural Programmer synthetic task")
     synth.add_argument("--out", required=True, help="folder to write the data to (WikiTableQuestions layout)")
-    synth.add_argument("--columns", type=_positive, default=5, help="most numeric columns")
-    synth.add_argument("--text-columns", type=_whole_number, default=2, help="text columns")
-    synth.add_argument("--train", type=_whole_number, default=50000, help="training questions")
-    synth.add_argument("--test", type=_whole_number, default=2000, help="test questions")
+    synth.add_argument("--columns", type=_whole(1, len(NUMERIC_NAMES)), default=5, help="most numeric columns")
+    synth.add_argument("--text-columns", type=_whole(0, len(TEXT_NAMES)), default=2, help="text columns")
+    synth.add_argument("--train", type=_whole(0, 10_000_000), default=50000, help="training questions")
+    synth.add_argument("--test", type=_whole(0, 10_000_000), default=2000, help="test questions")
     synth.add_argument("--no-variation", action="store_true", help="no synonyms")
-    synth.add_argument("--seed", type=int, default=0, help="random seed")
-    synth.set_defaults(handler=_synth)
+    synth.add_argument("--seed", type=_whole(0, 2**31 - 2), default=0, help="random seed")
+    synth.set_defaults(handler=synth_command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")  # text undecodable on the way in (surrogates) is printed escaped, not a crash
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
     try:
-        return args.handler(args) or 0
+        with warnings.catch_warnings():
+            if not os.environ.get("NEUPROG_DEBUG"):
+                warnings.simplefilter("ignore")  # library warnings are not the user's business; errors say what matters
+            return args.handler(args) or 0
     except NeuprogError as error:
-        print(f"neuprog: error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         return error.exit_code
     except KeyboardInterrupt:
-        print("neuprog: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as error:  # never a traceback for the user; the message still names what failed
-        print(f"neuprog: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    except MemoryError:
+        _say("error: out of memory; a smaller table, batch or model needs less")
+        return LimitError.exit_code
+    except Exception as error:  # a bug: one line for the user, the traceback with NEUPROG_DEBUG=1
+        if os.environ.get("NEUPROG_DEBUG"):
+            traceback.print_exc()
+        _say(f"internal error: {type(error).__name__}: {error} (a bug in neuprog; NEUPROG_DEBUG=1 shows the traceback)")
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, however many lines the message holds, and not unboundedly long."""
+    line = " ".join(message.split("\n")).replace("\r", " ")
+    print(f"neuprog: {line[:2000]}{'...' if len(line) > 2000 else ''}", file=sys.stderr)
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM ends the command as an exception would, so locks and temporary files are cleaned up."""
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from neuprog.app.inspector import selections_after
-from neuprog.atomic import replacing
-from neuprog.errors import NeuprogError
+from neuprog.errors import NeuprogError, UsageError
 from neuprog.lang.minimal import minimize
 from neuprog.lang.program import render
 from neuprog.lang.values import Column, Constant
+from neuprog.outputs import check_output_file, writing
 from neuprog.tables.table import Table
 
+FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "tif", "tiff", "webp", "eps", "ps")
+"""Image formats a plot is written in, chosen by the file's suffix (none: PNG)."""
 MAX_ROWS = 40  # rows drawn in the selection panel; longer tables are cut, and the title says so
 
 
@@ -45,6 +48,21 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
         "rows": selected,
         "prediction": prediction,
     }
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """Refuse, before any work, a plot path in an unknown format, in a folder that cannot be written, or without matplotlib.
+
+    >>> check_plot_path("attention.bmp")
+    Traceback (most recent call last):
+    neuprog.errors.UsageError: attention.bmp: a plot is written as png, pdf, svg, svgz, jpg, jpeg, tif, tiff, webp, eps or ps (by its suffix)
+    """
+    path = Path(path)
+    if (path.suffix.lstrip(".").lower() or "png") not in FORMATS:
+        raise UsageError(f"{path}: a plot is written as {', '.join(FORMATS[:-1])} or {FORMATS[-1]} (by its suffix)")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise NeuprogError("plotting needs matplotlib: pip install 'neuprog[plot]'")
+    return check_output_file(path, "plot")
 
 
 def plot_explanation(model, table: Table, question: str, path: str | Path) -> Path:
@@ -82,8 +100,8 @@ def plot_explanation(model, table: Table, question: str, path: str | Path) -> Pa
     figure.tight_layout()
     path = Path(path)
     try:
-        with replacing(path, mode=0o644) as temporary:
-            figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
+        with writing(path) as target:
+            figure.savefig(target, dpi=120, format=path.suffix.lstrip(".").lower() or "png")
     except (OSError, ValueError) as error:
         raise NeuprogError(f"{path}: cannot write the plot ({str(error).splitlines()[0]})") from None
     finally:

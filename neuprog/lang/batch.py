@@ -11,6 +11,8 @@ import torch
 from neuprog.tables.constant import Constant
 from neuprog.tables.table import Table
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 @dataclass
 class TableBatch:
@@ -62,10 +64,10 @@ class TableBatch:
         for b, (table, found) in enumerate(zip(tables, constants)):
             r, c = table.shape
             present = ~np.isnan(table.numbers)
-            numbers[b, :r, :c] = np.where(present, table.numbers, 0.0)
+            numbers[b, :r, :c] = np.where(present, table.numbers, 0.0).clip(-_FLOAT32_MAX, _FLOAT32_MAX)  # float32 holds less than a cell
             has_number[b, :r, :c] = present
             ordered = ~np.isnan(table.order_keys)
-            order[b, :r, :c] = np.where(ordered, table.order_keys, 0.0)
+            order[b, :r, :c] = np.where(ordered, table.order_keys, 0.0).clip(-_FLOAT32_MAX, _FLOAT32_MAX)
             has_order[b, :r, :c] = ordered
             value_ids[b, :r, :c] = table.value_ids
             cells[b, :r, :c] = 1.0

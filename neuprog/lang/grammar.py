@@ -47,7 +47,7 @@ def parse_forms(text: str) -> list:
             raise
         meta = getattr(error.obj, "meta", None)
         where = f" at line {meta.line}, column {meta.column}" if meta is not None and not meta.empty else ""
-        raise ProgramSyntaxError(f"syntax error{where}: {error.orig_exc.errors()[0]['msg']}") from None
+        raise ProgramSyntaxError(f"syntax error{where}: {error.orig_exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
 
 
 def grammar_text() -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from neuprog.errors import ExecutionError, WrongTypeError
 from neuprog.lang.literals import constant_of
-from neuprog.lang.ops import BUILTINS
-from neuprog.lang.program import check
+from neuprog.lang.program import check, resolved
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import AllRows, ColumnRef, Program, StepRef
 from neuprog.lang.values import Cells, Scalar
@@ -27,7 +29,11 @@ def interpret(program: Program, table: Table, registry: Registry | None = None, 
     >>> answer_texts(interpret(parse('s1 = ARGMAX(ALL_ROWS, "Year"); s2 = SELECT "City" FROM s1'), table), table)
     ['London']
     """
-    registry = registry or BUILTINS
+    if not isinstance(program, Program):
+        raise WrongTypeError(f"interpret runs a Program (from parse), not {type(program).__name__}")
+    if not isinstance(table, Table):
+        raise WrongTypeError(f"a program runs on a Table (Table.from_rows, Table.from_dataframe, read_table), not {type(table).__name__}")
+    registry = resolved(registry)
     check(program, registry)
     results: list = []
     for step in program.steps:
@@ -44,7 +50,11 @@ def interpret(program: Program, table: Table, registry: Registry | None = None, 
                 args.append(float(arg.value))
             else:
                 args.append(constant_of(arg))
-        results.append(op.exact(table, *args))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as an error of the program
+            result = op.exact(table, *args)
+        if isinstance(result, (float, np.floating)) and not math.isfinite(result):
+            raise ExecutionError(f"step s{len(results) + 1}: {step.op} gives {result}, beyond the range of numbers")
+        results.append(result)
     if trace is not None:
         trace.extend(results)
     return results[-1]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from neuprog.errors import ProgramSyntaxError
+from neuprog.errors import ProgramSyntaxError, WrongTypeError
 from neuprog.lang.grammar import parse_forms
-from neuprog.lang.ops import BUILTINS
-from neuprog.lang.program import check
+from neuprog.lang.program import check, resolved
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import Program, Step
+from neuprog.limits import TEXT_CHARS
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -21,7 +21,10 @@ def parse(text: str, registry: Registry | None = None) -> Program:
     >>> [step.op for step in program.steps]
     ['greater', 'count']
     """
-    registry = registry or BUILTINS
+    if not isinstance(text, str):
+        raise WrongTypeError(f"a program is text, not {type(text).__name__}")
+    TEXT_CHARS.check(len(text), "the program")
+    registry = resolved(registry)
     steps = parse_forms(text)
     program_steps = []
     for position, (name, form, _meta) in enumerate(steps, start=1):

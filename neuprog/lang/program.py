@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neuprog.errors import ProgramTypeError
+from neuprog.errors import ProgramTypeError, WrongTypeError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import AllRows, Arg, ColumnRef, NumberLiteral, Program, Step, StepRef, TextLiteral
@@ -15,11 +15,27 @@ __all__ = ["Program", "Step", "check", "render", "render_arg", "render_step"]
 # -- type checking ---------------------------------------------------------------------------
 
 
+def resolved(registry: Registry | None) -> Registry:
+    """``registry``, or the built-in ops for None; anything else is a `WrongTypeError` (never an AttributeError later).
+
+    >>> resolved(None) is BUILTINS
+    True
+    """
+    if registry is None:
+        return BUILTINS
+    if not isinstance(registry, Registry):
+        raise WrongTypeError(f"a registry of ops is a neuprog.Registry (BUILTINS or a copy of it), not {type(registry).__name__}")
+    return registry
+
+
 def check(program: Program, registry: Registry) -> list[type]:
     """Type-check a program against the registry; returns each step's result type.
 
     Errors name the step, the op and the argument.
     """
+    if not isinstance(program, Program):
+        raise WrongTypeError(f"a program is a neuprog.Program (from parse), not {type(program).__name__}")
+    registry = resolved(registry)
     results: list[type] = []
     for position, step in enumerate(program.steps, start=1):
         if step.op not in registry:
@@ -74,6 +90,8 @@ def render(program: Program, registry: Registry | None = None, multiline: bool =
     >>> print(render(program))
     s1 = ALL_ROWS WHERE "Year" > 2005; s2 = SELECT COUNT(*) FROM s1
     """
-    registry = registry or BUILTINS
+    if not isinstance(program, Program):
+        raise WrongTypeError(f"render writes a neuprog.Program (from parse), not {type(program).__name__}")
+    registry = resolved(registry)
     lines = [f"s{i} = {render_step(step, registry)}" for i, step in enumerate(program.steps, start=1)]
     return ("\n" if multiline else "; ").join(lines)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
-import zipfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,12 @@ import torch
 
 from neuprog.atomic import replacing
 from neuprog.errors import CheckpointError
+from neuprog.inputs import check_archive, read_bytes
+from neuprog.limits import MODEL_BYTES
 
 FORMAT = "neuprog-checkpoint"
 VERSION = 1
+_GLOBAL = re.compile(r"GLOBAL ([\w.]+)")  # what torch's refusal names, without its advice to load unsafely
 
 
 def save_atomic(payload: dict[str, Any], path: str | Path) -> None:
@@ -32,18 +36,26 @@ def save_checkpoint(path: str | Path, **contents: Any) -> None:
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True``: tensors and plain containers only, never arbitrary objects."""
+    """Read a checkpoint with ``weights_only=True``: tensors and plain containers only, never arbitrary objects.
+
+    The file must be a zip archive within the model size limit, and so must be what
+    its members expand to; both are checked before anything is unpacked.
+    """
+    data = read_bytes(path, "checkpoint", MODEL_BYTES, CheckpointError)
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint")
+    check_archive(io.BytesIO(data), str(path), MODEL_BYTES, CheckpointError, broken="truncated or corrupted checkpoint, or not one")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise CheckpointError(f"{path}: refused to load, it holds more than weights and plain data ({str(error).splitlines()[0]})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
-        raise CheckpointError(f"{path}: truncated or corrupted checkpoint ({str(error).splitlines()[0][:120]})") from None
+        named = _GLOBAL.search(str(error))
+        what = f" (it names {named[1]}, which could run code)" if named else ""
+        raise CheckpointError(f"{path}: refused to load, it holds more than weights and plain data{what}") from None
+    except Exception as error:  # torch's reader raises many kinds for a damaged file; each means the same to the user
+        raise CheckpointError(
+            f"{path}: truncated or corrupted checkpoint ({str(error).splitlines()[0][:120] if str(error) else type(error).__name__})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a neuprog checkpoint")
     if payload.get("version") != VERSION:
-        raise CheckpointError(f"{path}: checkpoint version {payload.get('version')} is not supported by this neuprog (needs {VERSION})")
+        raise CheckpointError(f"{path}: checkpoint version {payload.get('version')!r} is not supported by this neuprog (needs {VERSION})")
     return payload

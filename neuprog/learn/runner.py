@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from neuprog.errors import CheckpointError, ConfigError
+from neuprog.errors import CheckpointError, ConfigError, DataError, WrongTypeError
+from neuprog.inputs import read_bytes
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.learn.calibrate import calibrate_checkpoints
 from neuprog.learn.checkpoint import load_checkpoint
+from neuprog.learn.runfolder import check_resume, run_folder
 from neuprog.learn.train import fit, seed_everything
+from neuprog.limits import MODEL_BYTES
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import Batch, Sample, Vocab, collate, with_rows_shuffled
 from neuprog.model.folder import BUNDLED, DESCRIPTION, read_folder
@@ -32,28 +36,47 @@ def describe(model: NeuralProgrammer, config: TrainConfig) -> dict:
 
 
 def train_from_config(
-    config: TrainConfig, out_dir: str | Path, resume: bool = False, registry: Registry = BUILTINS, progress: bool = True, device: str = "auto"
+    config: TrainConfig,
+    out_dir: str | Path,
+    resume: bool = False,
+    registry: Registry = BUILTINS,
+    progress: bool = True,
+    device: str = "auto",
+    overwrite: bool = False,
 ) -> dict:
-    """Read the data, build the vocabulary and model, and train on ``device``; returns the final metrics."""
+    """Read the data, build the vocabulary and model, and train on ``device``; returns the final metrics.
+
+    ``out_dir`` is held through `run_folder`: it may hold a run only with ``resume``
+    (continued from its ``last.pt``, whose config and ops must match) or
+    ``overwrite`` (replaced).
+    """
     if config.threads:
         torch.set_num_threads(config.threads)
+    chosen = registry.subset(config.model.ops) if config.model.ops else registry
     place = placement(device)
-    seed_everything(config.seed)
-    constants = config.model.max_constants
-    train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
-    dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
-    train, held = held_out(train, config)
-    vocab = Vocab.build(train, config.model.min_word_count)
-    if resume and (Path(out_dir) / "last.pt").exists():
-        vocab = Vocab(load_checkpoint(Path(out_dir) / "last.pt")["vocab"])
-    model = NeuralProgrammer(registry.subset(config.model.ops) if config.model.ops else registry, vocab, config.model, config.scalar_weight).to(place)
-    batches = partial(collate, vocab=vocab)
-    score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
-    cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
-    train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
-    metrics = fit(model, train, train_batches, config, out_dir, score, describe(model, config), resume, progress, size_of=cells)
-    if held and int(os.environ.get("RANK", "0")) == 0:  # rank 0 alone wrote the checkpoints
-        metrics |= calibrate_checkpoints(model, held, [Path(out_dir) / name for name in ("best.pt", "last.pt")])
+    writer = int(os.environ.get("RANK", "0")) == 0  # rank 0 alone holds the folder and writes in it
+    with run_folder(out_dir, resume, overwrite) if writer else nullcontext(Path(out_dir)) as folder:
+        state = load_checkpoint(folder / "last.pt") if resume else None
+        if state is not None:
+            check_resume(state, config, chosen.names, folder / "last.pt")
+        seed_everything(config.seed)
+        constants = config.model.max_constants
+        train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
+        dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
+        if not train:
+            raise DataError(f"{config.data}: the training split {config.train_split!r} holds no questions")
+        train, held = held_out(train, config)
+        if not train:
+            raise ConfigError(f"calibration_holdout {config.calibration_holdout} leaves no training questions (there are {len(held)})")
+        vocab = Vocab(state["vocab"]) if state is not None else Vocab.build(train, config.model.min_word_count)
+        model = NeuralProgrammer(chosen, vocab, config.model, config.scalar_weight).to(place)
+        batches = partial(collate, vocab=vocab)
+        score = (lambda m: evaluate(m, dev, batches, batch_size=128)) if dev else None
+        cells = lambda sample: sample.table.shape[0] * sample.table.shape[1]
+        train_batches = partial(shuffled_batch, vocab=vocab) if config.shuffle_unordered else batches
+        metrics = fit(model, train, train_batches, config, folder, score, describe(model, config), resume, progress, size_of=cells)
+        if held and writer:
+            metrics |= calibrate_checkpoints(model, held, [folder / name for name in ("best.pt", "last.pt")])
     return metrics
 
 
@@ -114,13 +137,23 @@ def placement(device: str = "auto") -> torch.device:
 
 def load_model(path: str | Path, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig]:
     """A trained model from a checkpoint; its ops must all be in ``registry``, in the same order."""
+    model, config, _ = _from_checkpoint(path, registry)
+    return model, config
+
+
+def _from_checkpoint(path: str | Path, registry: Registry) -> tuple[NeuralProgrammer, TrainConfig, dict]:
+    """A model, its config and the metrics recorded with it, from one reading of a checkpoint."""
     state = load_checkpoint(path)
+    missing = [key for key in ("config", "vocab", "ops", "weights") if key not in state]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
     try:
-        config = parse_config(json.loads(state["config"]), str(path))
-        words, ops, weights = list(state["vocab"]), list(state["ops"]), state["weights"]
-    except (KeyError, TypeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"{path}: checkpoint lacks {error}") from None
-    return assemble(config, words, ops, weights, registry, path), config
+        config = parse_config(json.loads(state["config"]), str(path), error=CheckpointError)
+        metrics = json.loads(state.get("metrics") or "{}")
+    except (TypeError, json.JSONDecodeError, RecursionError):
+        raise CheckpointError(f"{path}: its config or metrics are not JSON text") from None
+    model = assemble(config, state["vocab"], state["ops"], state["weights"], registry, path)
+    return model, config, metrics if isinstance(metrics, dict) else {}
 
 
 def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig, dict]:
@@ -130,12 +163,13 @@ def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) ->
     >>> config.model.steps == model.config.steps
     True
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise WrongTypeError(f"a model is a path to a checkpoint or a model folder, not {type(path).__name__}")
     where = Path(path) if path is not None else BUNDLED
-    if where.is_file():
-        model, config = load_model(where, registry)
-        return model, config, json.loads(load_checkpoint(where).get("metrics") or "{}")
-    if not where.exists():
+    if not where.exists() and not where.is_symlink():
         raise CheckpointError(f"{where}: no such checkpoint or model folder")
+    if not where.is_dir():
+        return _from_checkpoint(where, registry)
     config, words, ops, weights = read_folder(where)
-    metrics = json.loads((where / DESCRIPTION).read_text(encoding="utf-8")).get("metrics") or {}
-    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics
+    metrics = json.loads(read_bytes(where / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
+    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics if isinstance(metrics, dict) else {}

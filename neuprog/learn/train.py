@@ -15,8 +15,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from neuprog.atomic import replacing
+from neuprog.errors import CheckpointError
+from neuprog.inputs import read_bytes
 from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.config import TrainConfig
+from neuprog.model.folder import check_weights
 
 
 def seed_everything(seed: int) -> None:
@@ -58,11 +62,49 @@ def learning_rate(config: TrainConfig, progress: float) -> float:
     return config.learning_rate
 
 
+def _resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path, world: int, rank: int, seed: int) -> tuple[int, float, int, dict]:
+    """Load the weights, optimizer and random state of ``path`` (a ``last.pt``); returns (step, best, seen, metrics).
+
+    A checkpoint whose training state does not fit this run (edited, or from
+    another model) is a `CheckpointError`, not a crash halfway through loading.
+    """
+    state = load_checkpoint(path)
+    check_weights(model.state_dict(), state.get("weights"), path, optional=("calibration",))
+    try:
+        model.load_state_dict(state["weights"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, best, seen = state["step"], state["best"], state["seen"]
+        if not (isinstance(step, int) and isinstance(seen, int) and isinstance(best, (int, float)) and step >= 0 and seen >= 0):
+            raise ValueError(f"step {step!r}, seen {seen!r} and best {best!r} are not counts and a score")
+        metrics = json.loads(state.get("metrics") or "{}")  # what a finished run reports when resumed
+        _restore_rank_state(model, state, world, rank, seed)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError, RecursionError) as error:
+        raise CheckpointError(f"{path}: its training state does not fit this run ({' '.join(str(error).split())[:160]})") from None
+    if rank == 0:
+        _metrics_log(path.parent / "metrics.jsonl", step)
+    return step, float(best), seen, metrics if isinstance(metrics, dict) else {}
+
+
 def _metrics_log(path: Path, keep_until: int) -> None:
-    """Drop metric lines written after the checkpoint we resume from, so the log reads as one run."""
+    """Drop metric lines written after the checkpoint we resume from, so the log reads as one run (lines that are not metrics go too)."""
     if path.exists():
-        kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= keep_until]
-        path.write_text("".join(line + "\n" for line in kept))
+        text = read_bytes(path, "metrics log").decode("utf-8", errors="replace")
+        kept = [line for line in text.splitlines() if _step_of(line) <= keep_until]
+        with replacing(path, mode=0o644) as temporary:
+            temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+
+
+def _step_of(line: str) -> float:
+    """The step of a metrics line; infinity for a line that is not one, so it is dropped.
+
+    >>> _step_of('{"step": 4, "loss": 1.0}'), _step_of("{not json")
+    (4, inf)
+    """
+    try:
+        step = json.loads(line).get("step")
+    except (ValueError, AttributeError, RecursionError):
+        return math.inf
+    return step if isinstance(step, int) else math.inf
 
 
 def fit(
@@ -91,22 +133,14 @@ def fit(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sizes = [size_of(item) for item in items] if size_of and config.size_buckets else None
-    for stale in out.glob(".*.pt.*") if writer else ():  # half-written files of a run that was killed mid-save
-        stale.unlink(missing_ok=True)
     describe = describe or {}
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     per_step = config.batch_size * world  # each rank takes its share of one global batch
     steps_per_epoch = max(1, math.ceil(len(items) / per_step))
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
     step, best, seen, metrics = 0, -1.0, 0, {}
-    if resume and (out / "last.pt").exists():
-        state = load_checkpoint(out / "last.pt")
-        model.load_state_dict(state["weights"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, best, seen = state["step"], state["best"], state["seen"]
-        metrics = json.loads(state.get("metrics", "{}"))  # what a finished run reports when resumed
-        _restore_rank_state(model, state, world, rank, config.seed)
-        _metrics_log(out / "metrics.jsonl", step)
+    if resume:
+        step, best, seen, metrics = _resume(model, optimizer, out / "last.pt", world, rank, config.seed)
     else:
         seed_everything(config.seed + rank)
         if writer:
@@ -132,9 +166,10 @@ def fit(
             loss = sum(p.sum() for p in model.parameters()) * 0.0  # every rank must join the gradient all-reduce
         if loss is not None and loss.requires_grad:
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
-            optimizer.step()
-            recent.append(loss.item())
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+            if torch.isfinite(norm):  # a step that overflowed (huge numbers in a table, say) is skipped, never applied as NaN
+                optimizer.step()
+                recent.append(loss.item())
         step += 1
         seen += len(chosen)
         bar.update(1)

@@ -8,18 +8,19 @@ pipeline's dicts, and `NeuralProgrammer` can be called like that pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from neuprog.errors import DataError, UsageError
+from neuprog.errors import DataError, UsageError, WrongTypeError
 from neuprog.lang.minimal import minimize
 from neuprog.lang.outcome import outcome
 from neuprog.lang.program import render
 from neuprog.lang.tree import ColumnRef
+from neuprog.limits import TEXT_CHARS
 from neuprog.model.html import result_html
 from neuprog.model.views import step_views
 from neuprog.tables.question import grounding
@@ -113,7 +114,9 @@ def as_table(table: TableLike, encoding: str = "utf-8") -> Table:
         return Table.from_dataframe(table)
     if isinstance(table, Mapping):
         return Table.from_dataframe(pd.DataFrame(_columns(table)), name="dict")
-    raise TypeError(f"a table is a file path (CSV, Parquet, Excel, JSON, SQLite), a DataFrame, a dict of column lists or a Table, not {type(table).__name__}")
+    raise WrongTypeError(
+        f"a table is a file path (CSV, Parquet, Excel, JSON, SQLite), a DataFrame, a dict of column lists or a Table, not {type(table).__name__}"
+    )
 
 
 def _columns(table: Mapping) -> dict:
@@ -129,6 +132,22 @@ def _columns(table: Mapping) -> dict:
     if len(set(lengths.values())) > 1:
         raise DataError("columns differ in length: " + ", ".join(f"{name!r} has {n}" for name, n in list(lengths.items())[:6]))
     return columns
+
+
+def _questions(questions) -> list[str]:
+    """The questions asked, checked: text, each within the length limit."""
+    if isinstance(questions, str):
+        asked = [questions]
+    elif isinstance(questions, (list, tuple)) or (isinstance(questions, Iterable) and not isinstance(questions, (bytes, Mapping))):
+        asked = list(questions)
+    else:
+        raise WrongTypeError(f"a question is a string, or a list of strings, not {type(questions).__name__}")
+    for number, question in enumerate(asked, start=1):
+        name = "the question" if isinstance(questions, str) else f"question {number}"
+        if not isinstance(question, str):
+            raise WrongTypeError(f"{name} is a {type(question).__name__}, not a string")
+        TEXT_CHARS.check(len(question), name)
+    return asked
 
 
 def check_thresholds(min_confidence: float, min_grounded: int) -> None:
@@ -150,8 +169,10 @@ def ask(
 ) -> AskResult | list[AskResult]:
     """Answer one question (a result) or a list of questions (a list of results) about ``table``."""
     check_thresholds(min_confidence, min_grounded)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise UsageError(f"top must be a whole number above 0, not {top!r}")
     single = isinstance(questions, str)
-    asked = [questions] if single else list(questions)
+    asked = _questions(questions)
     table = as_table(table)
     if not table.shape[0]:
         raise DataError(f"{table.name}: the table has no rows, so there is nothing to answer from")

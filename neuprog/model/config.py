@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from neuprog.errors import ConfigError
+from neuprog.errors import ConfigError, NeuprogError
+from neuprog.inputs import read_bytes
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 class ModelConfig(_Strict):
@@ -20,9 +21,9 @@ class ModelConfig(_Strict):
 
     steps: int = Field(4, ge=1, le=12)
     """Program length T: how many ops the controller chooses."""
-    hidden: int = Field(128, ge=8)
+    hidden: int = Field(128, ge=8, le=2048)
     """Hidden size H of the question encoder, history RNN and heads."""
-    embedding: int = Field(64, ge=8)
+    embedding: int = Field(64, ge=8, le=2048)
     """Word embedding size."""
     encoder: Literal["gru", "lstm"] = "gru"
     """Recurrent cell of the question encoder."""
@@ -30,15 +31,15 @@ class ModelConfig(_Strict):
     """Read the question in both directions."""
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     """Dropout on embeddings and controller states while training."""
-    max_constants: int = Field(12, ge=1)
+    max_constants: int = Field(12, ge=1, le=100)
     """At most this many question constants K per question."""
-    min_word_count: int = Field(1, ge=1)
+    min_word_count: int = Field(1, ge=1, le=1_000_000)
     """Training words seen fewer times than this become <unk>."""
-    search_samples: int = Field(0, ge=0)
+    search_samples: int = Field(0, ge=0, le=1000)
     """Programs sampled per question while training; the likelihood of those whose exact answer is right is added to the loss (0 turns search off)."""
-    search_weight: float = Field(1.0, ge=0)
+    search_weight: float = Field(1.0, ge=0, le=1e6)
     """Weight of that search term."""
-    search_memory: int = Field(4, ge=0)
+    search_memory: int = Field(4, ge=0, le=1000)
     """Correct programs remembered per training question and retried every time it comes up (0: no memory)."""
     search_explore: float = Field(0.2, ge=0, le=1)
     """Share of the uniform distribution mixed into the sampling distributions, so search also tries unlikely programs."""
@@ -55,41 +56,41 @@ class TrainConfig(_Strict):
     """Name of the training question file under data/, without .tsv."""
     dev_split: str | None = None
     """Question file used to pick the best checkpoint; none means the last one is kept."""
-    dev_limit: int | None = Field(None, ge=1)
+    dev_limit: int | None = Field(None, ge=1, le=10**9)
     """Score only the first this-many dev questions at each evaluation during training (`neuprog eval` scores every one)."""
-    train_limit: int | None = Field(None, ge=1)
+    train_limit: int | None = Field(None, ge=1, le=10**9)
     """Use only the first this-many training questions."""
     model: ModelConfig = ModelConfig()
     """The model's configuration."""
-    batch_size: int = Field(32, ge=1)
+    batch_size: int = Field(32, ge=1, le=100_000)
     """Questions per optimisation step."""
-    epochs: float = Field(10.0, gt=0)
+    epochs: float = Field(10.0, gt=0, le=100_000)
     """Passes over the training data (fractions allowed)."""
-    learning_rate: float = Field(2e-3, gt=0)
+    learning_rate: float = Field(2e-3, gt=0, le=10)
     """Adam learning rate."""
     lr_decay: Literal["none", "linear"] = "none"
     """'linear' lowers the learning rate in a straight line to 5% of its value at the last step."""
-    weight_decay: float = Field(0.0, ge=0)
+    weight_decay: float = Field(0.0, ge=0, le=10)
     """Decoupled weight decay (AdamW)."""
-    clip_norm: float = Field(5.0, gt=0)
+    clip_norm: float = Field(5.0, gt=0, le=1e6)
     """Gradient norm clipping threshold."""
-    scalar_weight: float = Field(1.0, gt=0)
+    scalar_weight: float = Field(1.0, gt=0, le=1e6)
     """Weight of the scalar-answer loss relative to the lookup loss."""
-    calibration_holdout: int = Field(0, ge=0)
+    calibration_holdout: int = Field(0, ge=0, le=10**9)
     """Keep this many training questions (a choice fixed by ``seed``) out of training, to fit the confidence calibration on afterwards."""
     calibration_by_table: bool = False
     """Hold out whole tables (every question on them) until ``calibration_holdout`` questions are kept, so calibration, like a new question, meets tables the model never trained on."""
     shuffle_unordered: bool = False
     """Train questions that name no row order (no "first", "next", "above", ...) on their table with its rows shuffled anew each time, so a program that is right only because of the row order earns nothing."""
-    size_buckets: int = Field(0, ge=0)
+    size_buckets: int = Field(0, ge=0, le=1_000_000)
     """0: plain shuffling. N: every N batches' worth of shuffled questions is sorted by table size before it is cut into batches (batch order shuffled again), so a batch pads less."""
-    eval_every: int = Field(500, ge=1)
+    eval_every: int = Field(500, ge=1, le=10**9)
     """Evaluate on dev and checkpoint every this many steps."""
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     """Seed for parameters, shuffling and dropout."""
-    max_minutes: float | None = Field(None, gt=0)
+    max_minutes: float | None = Field(None, gt=0, le=10**7)
     """Stop (with a final evaluation and checkpoint) once training has run this long; none means no limit."""
-    threads: int | None = Field(None, ge=1)
+    threads: int | None = Field(None, ge=1, le=1024)
     """torch intra-op threads; none leaves torch's default."""
 
     @model_validator(mode="after")
@@ -103,21 +104,33 @@ def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
     """Read a JSON training config; errors name the file and the offending key."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raw = json.loads(read_bytes(path, "config", error=ConfigError).decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a config (JSON nested too deeply)") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a config is a JSON object")
     raw.update(overrides or {})
     return parse_config(raw, str(path))
 
 
-def parse_config(raw: dict, source: str = "config") -> TrainConfig:
+def parse_config(raw: dict, source: str = "config", error: type[NeuprogError] = ConfigError) -> TrainConfig:
+    """A `TrainConfig` from plain data; the first invalid value raises ``error`` naming ``source`` and the key."""
+    return validate(TrainConfig, raw, source, error)
+
+
+def validate(kind: type[BaseModel], raw, source: str = "config", error: type[NeuprogError] = ConfigError):
+    """``kind`` built from ``raw``; a validation failure is one line naming the key, the rule and the value given.
+
+    >>> validate(ModelConfig, {"hidden": 10**6}, "c.json")
+    Traceback (most recent call last):
+    neuprog.errors.ConfigError: c.json: hidden: Input should be less than or equal to 2048 (got 1000000)
+    """
     try:
-        return TrainConfig.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
+        return kind.model_validate(raw)
+    except ValidationError as failure:
+        first = failure.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(f"{source}: {where}: {first['msg']}") from None
+        given = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(first["input"], dict) else f" (got {str(first['input'])[:60]})"
+        raise error(f"{source}: {where}: {' '.join(first['msg'].split())}{given}") from None

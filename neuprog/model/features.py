@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from neuprog.lang.batch import TableBatch
+from neuprog.limits import TEXT_CHARS
 from neuprog.tables.canon import canonical_forms
 from neuprog.tables.question import STOPWORDS, Question, header_match
 from neuprog.tables.scoring import to_value
@@ -18,6 +19,7 @@ from neuprog.tables.table import Table
 from neuprog.tables.text import tokenize
 
 SPECIALS = ("<pad>", "<unk>", "<num>", "<date>")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 KIND_IDS = {"plain": 0, "number": 1, "date": 2, "text": 3}
 
 
@@ -78,6 +80,7 @@ def make_sample(
     canon: Sequence[str | None] | None = None,
 ) -> Sample:
     """Prepare one question; gold items are typed by ``canon`` when given, else by `canonical_forms`."""
+    TEXT_CHARS.check(len(question), f"question {example_id}")
     canon = tuple(canon) if canon else tuple(canonical_forms(list(answers)))
     scalar, items = answer_targets(table, answers, canon) if answers else (None, [])
     return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), canon, scalar, items)
@@ -187,7 +190,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
             cell_targets[b, n, :r, :c] = torch.from_numpy(item)
             item_mask[b, n] = True
         if sample.scalar is not None:
-            scalar_target[b], has_scalar[b] = sample.scalar, True
+            scalar_target[b], has_scalar[b] = min(max(sample.scalar, -_FLOAT32_MAX), _FLOAT32_MAX), True  # float32 holds less than a gold answer
     column_features[:, :, 2] = tables.matches.amax(dim=1).sum(dim=1).log1p()  # (B, C) log(1 + cells matching a question constant)
     compatible = torch.maximum(tables.matches.amax(dim=2), tables.key_valid.float().mean(dim=2))  # (B, K, C)
     return Batch(

@@ -11,9 +11,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from neuprog.atomic import replacing
-from neuprog.errors import CheckpointError
+from neuprog.errors import CheckpointError, NeuprogError, OutputError, WrongTypeError
+from neuprog.inputs import check_file, read_bytes
 from neuprog.lang.registry import Registry
+from neuprog.limits import MODEL_BYTES
 from neuprog.model.config import TrainConfig, parse_config
+from neuprog.outputs import check_output_folder
 
 WEIGHTS = "model.safetensors"
 DESCRIPTION = "config.json"
@@ -29,7 +32,7 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
     Each file is written to a temporary name and renamed into place, so an
     interrupted save never leaves a folder that loads half a model.
     """
-    folder = Path(path)
+    folder = check_target(path)
     folder.mkdir(parents=True, exist_ok=True)
     weights = {name: tensor.detach().contiguous() for name, tensor in state.items() if isinstance(tensor, torch.Tensor)}
     description = {
@@ -47,29 +50,105 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
     return folder
 
 
+def check_target(path: str | os.PathLike[str]) -> Path:
+    """The folder ``path``, once writing a model there replaces nothing but a neuprog model: never someone's own config.json.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text('{"learning_rate": 0.1}')
+    >>> check_target(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    neuprog.errors.OutputError: ...: holds a config.json that is not a neuprog model's; write the model to another folder
+    """
+    folder = check_output_folder(path, "model folder")
+    if (folder / DESCRIPTION).exists() or (folder / WEIGHTS).exists():
+        try:
+            description = json.loads(read_bytes(folder / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError))
+        except (NeuprogError, ValueError, RecursionError):
+            description = None
+        if not isinstance(description, dict) or description.get("format") != FORMAT:
+            raise OutputError(
+                f"{folder}: holds a {DESCRIPTION if (folder / DESCRIPTION).exists() else WEIGHTS} that is not a neuprog model's; write the model to another folder"
+            )
+    return folder
+
+
 def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], list[str], dict]:
-    """The config, vocabulary, op names and weights of a model folder written by `write_folder`."""
+    """The config, vocabulary, op names and weights of a model folder written by `write_folder`.
+
+    Both files are checked against the model size limit before they are read, and
+    the description's fields for their types, so a broken folder is refused with
+    the reason rather than loaded.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise WrongTypeError(f"a model folder is a path, not {type(path).__name__}")
     folder = Path(path)
     if not (folder / DESCRIPTION).is_file() or not (folder / WEIGHTS).is_file():
         raise CheckpointError(f"{folder}: not a model folder (needs {DESCRIPTION} and {WEIGHTS})")
     try:
-        description = json.loads((folder / DESCRIPTION).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        description = json.loads(read_bytes(folder / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise CheckpointError(f"{folder / DESCRIPTION}: not valid JSON ({error})") from None
     if not isinstance(description, dict) or description.get("format") != FORMAT:
         raise CheckpointError(f"{folder / DESCRIPTION}: not a neuprog model description")
     if description.get("version") != VERSION:
-        raise CheckpointError(f"{folder}: model version {description.get('version')} is not supported by this neuprog (needs {VERSION})")
-    config = parse_config(description["config"], str(folder / DESCRIPTION))
+        raise CheckpointError(f"{folder}: model version {description.get('version')!r} is not supported by this neuprog (needs {VERSION})")
+    missing = [key for key in ("config", "vocab", "ops") if key not in description]
+    if missing:
+        raise CheckpointError(f"{folder / DESCRIPTION}: lacks {', '.join(missing)}")
+    config = parse_config(description["config"], str(folder / DESCRIPTION), error=CheckpointError)
+    check_names(description["vocab"], description["ops"], folder / DESCRIPTION)
+    check_file(folder / WEIGHTS, "weights", MODEL_BYTES, CheckpointError)
     try:
         weights = load_file(str(folder / WEIGHTS))
-    except (SafetensorError, OSError) as error:
-        raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({error})") from None
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as error:
+        raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({' '.join(str(error).split())[:160]})") from None
     return config, description["vocab"], description["ops"], weights
+
+
+def check_names(words, ops, where: str | os.PathLike[str]) -> None:
+    """Refuse a vocabulary or op list that is not a list of strings (a hand-edited description, say).
+
+    >>> check_names(["<pad>", 7], ["count"], "config.json")
+    Traceback (most recent call last):
+    neuprog.errors.CheckpointError: config.json: vocab must be a list of strings; item 1 is not one (int)
+    """
+    for key, names in (("vocab", words), ("ops", ops)):
+        if not isinstance(names, (list, tuple)):
+            raise CheckpointError(f"{where}: {key} must be a list of strings, not a {type(names).__name__}")
+        wrong = next((i for i, name in enumerate(names) if not isinstance(name, str)), None)
+        if wrong is not None:
+            raise CheckpointError(f"{where}: {key} must be a list of strings; item {wrong} is not one ({type(names[wrong]).__name__})")
+
+
+def check_weights(expected: dict, weights, where: str | os.PathLike[str], optional: tuple[str, ...] = ()) -> None:
+    """Refuse weights that do not fit a model: a tensor missing, extra or of another shape, or holding NaN or infinities.
+
+    ``expected`` is the model's state dict (built on the meta device, so no memory is
+    spent on a model the weights do not fit); names in ``optional`` may be missing.
+    """
+    if not isinstance(weights, dict):
+        raise CheckpointError(f"{where}: its weights are a {type(weights).__name__}, not a dict of tensors")
+    tensors = {name: value for name, value in expected.items() if isinstance(value, torch.Tensor)}
+    missing = [name for name in tensors if name not in weights and name not in optional]
+    extra = [name for name in weights if name not in expected]
+    if missing or extra:
+        raise CheckpointError(f"{where}: weights do not fit this model ({f'missing {missing[0]}' if missing else f'unexpected {extra[0]}'})")
+    for name, value in weights.items():
+        if name not in tensors:
+            continue
+        if not isinstance(value, torch.Tensor):
+            raise CheckpointError(f"{where}: weight {name} is a {type(value).__name__}, not a tensor")
+        if tuple(value.shape) != tuple(tensors[name].shape):
+            raise CheckpointError(f"{where}: weight {name} has shape {tuple(value.shape)}, the config needs {tuple(tensors[name].shape)}")
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise CheckpointError(f"{where}: weight {name} holds NaN or infinite values (a diverged training?)")
 
 
 def registry_for(registry: Registry, ops: list[str], where: str | os.PathLike[str]) -> Registry:
     """The part of ``registry`` a model was trained with, in its order; an error names what is missing."""
+    if not isinstance(registry, Registry):
+        raise WrongTypeError(f"a registry of ops is a neuprog.Registry (BUILTINS or a copy of it), not {type(registry).__name__}")
     missing = [name for name in ops if name not in registry]
     if missing:
         raise CheckpointError(f"{where}: trained with ops this registry lacks: {', '.join(missing[:5])}")

@@ -21,7 +21,7 @@ from neuprog.model.calibration import calibrated, identity, signal_names, signal
 from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
 from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
-from neuprog.model.folder import BUNDLED, read_folder, registry_for, write_folder
+from neuprog.model.folder import BUNDLED, check_names, check_weights, read_folder, registry_for, write_folder
 from neuprog.model.loss import answer_loss
 from neuprog.model.search import search_loss
 from neuprog.tables.table import Table
@@ -75,7 +75,11 @@ class NeuralProgrammer(nn.Module):
         return {"memory": json.dumps(self.memory)}
 
     def set_extra_state(self, state: dict) -> None:
-        self.memory = {key: [tuple(tuple(part) for part in program) for program in value] for key, value in json.loads(state["memory"]).items()}
+        try:
+            memory = json.loads(state["memory"])
+            self.memory = {str(key): [tuple(tuple(part) for part in program) for program in value] for key, value in memory.items()}
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            raise CheckpointError("the search memory saved with the weights is malformed") from None
 
     @torch.no_grad()
     def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:
@@ -160,7 +164,12 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
     ``tensors_only`` weights (safetensors) lack the non-tensor state, the search memory,
     which then starts empty.
     """
-    model = NeuralProgrammer(registry_for(registry, ops, where), Vocab(words), config.model, config.scalar_weight)
+    check_names(words, ops, where)
+    subset = registry_for(registry, ops, where)
+    with torch.device("meta"):  # the shapes the config asks for, checked against the weights before any memory is spent
+        shapes = NeuralProgrammer(subset, Vocab(words), config.model, config.scalar_weight).state_dict()
+    check_weights(shapes, weights, where, optional=("calibration",))
+    model = NeuralProgrammer(subset, Vocab(words), config.model, config.scalar_weight)
     if tensors_only:
         weights = {**{name: value for name, value in model.state_dict().items() if not isinstance(value, torch.Tensor)}, **weights}
     weights = {"calibration": model.calibration, **weights}  # models saved before calibration existed are uncalibrated

@@ -182,7 +182,16 @@ def parse_cell(text: str) -> ParsedCell:
     ParsedCell(number=2004.0, date=Date(year=2004, month=None, day=None), number2=None)
     >>> parse_cell("May 5, 2004")
     ParsedCell(number=None, date=Date(year=2004, month=5, day=5), number2=None)
+    >>> parse_cell("9" * 400)  # beyond float range: text, as whole columns read it
+    ParsedCell(number=None, date=None, number2=None)
     """
+    cell = _parse(text)
+    if (cell.number is not None and not math.isfinite(cell.number)) or (cell.number2 is not None and not math.isfinite(cell.number2)):
+        return ParsedCell(None, cell.date, None)
+    return cell
+
+
+def _parse(text: str) -> ParsedCell:
     cleaned = _clean(text)
     if not cleaned:
         return _EMPTY

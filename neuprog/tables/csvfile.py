@@ -7,14 +7,18 @@ after a vectorised check has shown that the two read this text the same way.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from neuprog.errors import DataError
+from neuprog.errors import DataError, UsageError, WrongTypeError
+from neuprog.inputs import read_bytes
+from neuprog.limits import TABLE_CELLS, TABLE_COLUMNS
 
 _QUOTE, _NEWLINE, _RETURN = ord('"'), ord("\n"), ord("\r")
 
@@ -32,10 +36,17 @@ def read_csv_columns(path: str | Path, encoding: str = "utf-8", delimiter: str |
     >>> header, [column.tolist() for column in columns]
     (['City', 'Population'], [['Oslo', 'Bergen'], ['709,037', '291940']])
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise WrongTypeError(f"a table file is a path, not {type(path).__name__}")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'):
+        raise UsageError(f"a delimiter is one character other than a quote or a line break, not {delimiter!r}")
     path = Path(path)
     text = _read_text(path, encoding)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    first_line_end = text.find("\n") if "\n" in text else len(text)
+    TABLE_COLUMNS.check(text.count(delimiter, 0, first_line_end) + 1, f"{path} (by its first line)")
+    TABLE_CELLS.check(text.count(delimiter) + text.count("\n") + 1, f"{path} (by its delimiters and line breaks)")
     escaped = '\\"' in text or "\\\\" in text
     columns = None if escaped else _agreed_columns(text, delimiter)
     if columns is None:
@@ -55,8 +66,11 @@ def _csv_records(text: str, delimiter: str, escaped: bool, path: Path) -> list[l
     """Non-blank records by the csv module: the reading rule itself, for any text."""
     csv.field_size_limit(1 << 30)  # real tables have cells far beyond csv's 128 KB default
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar="\\" if escaped else None, doublequote=not escaped, strict=False)
+    records: list[list[str]] = []
     try:
-        records = [row for row in reader if row and "".join(row).strip()]
+        for row in reader:
+            if row and ("".join(row).strip() or (not records and len(row) > 1)):  # a header of empty names is still the header
+                records.append(row)
     except csv.Error as error:
         raise DataError(f"{path}: not a readable CSV ({error})") from None
     for index, row in enumerate(records[1:], start=2):
@@ -122,28 +136,33 @@ def _fields_per_line(data: np.ndarray, separator: int) -> np.ndarray | None:
 
 
 def _without_blank_rows(columns: list[np.ndarray]) -> list[np.ndarray]:
-    """Drop rows whose cells are all blank, as the csv rule skips blank records."""
-    candidates = np.flatnonzero([not cell.strip() for cell in columns[0]])
+    """Drop rows below the header whose cells are all blank, as the csv rule skips blank records."""
+    candidates = 1 + np.flatnonzero([not cell.strip() for cell in columns[0][1:]])
     blank = [r for r in candidates if all(not column[r].strip() for column in columns)]
     return [np.delete(column, blank) for column in columns] if blank else columns
 
 
 def _read_text(path: Path, encoding: str) -> str:
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, not a table file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty")
-    if b"\x00" in raw[:65536]:
+    """The file's text, refused up front when it is no regular file, too large, binary, or not in ``encoding``."""
+    raw = read_bytes(path, "table")
+    try:
+        codec = codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise DataError(f"{path}: unknown encoding {encoding!r}") from None
+    wide = codec.startswith(("utf-16", "utf-32"))  # their text holds NUL bytes; look for NUL characters instead
+    if not wide and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not raw.startswith(codecs.BOM_UTF8):
+        raise DataError(f"{path}: starts with a UTF-16 byte order mark; pass --encoding utf-16 if that is what it is")
+    if not wide and b"\x00" in raw[:65536]:
         raise DataError(f"{path}: looks like a binary file, not a CSV")
     try:
-        return raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+        text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not valid {encoding} (byte {error.start}); pass --encoding latin-1 or cp1252 if that is what it is") from None
-    except LookupError:
-        raise DataError(f"{path}: unknown encoding {encoding!r}") from None
+    if wide and "\x00" in text[:65536]:
+        raise DataError(f"{path}: looks like a binary file, not a CSV")
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    return text.removeprefix("\ufeff")
 
 
 def _sniff_delimiter(text: str) -> str:

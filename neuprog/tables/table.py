@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from neuprog.errors import DataError, ExecutionError
+from neuprog.errors import DataError, ExecutionError, WrongTypeError
 from neuprog.tables.columns import parse_column
 from neuprog.tables.constant import Constant
 from neuprog.tables.csvfile import read_csv_columns
@@ -47,6 +47,8 @@ class Table:
     """
 
     def __init__(self, header: Sequence[str], columns: Sequence[Sequence[str]], name: str = "table") -> None:
+        if any(isinstance(part, (str, bytes)) or not isinstance(part, Iterable) for part in (header, columns)):
+            raise WrongTypeError(f"{name}: a table is a list of column names and a list of columns")
         self.header = unique_names(header)
         self.name = name
         self.columns = [np.asarray(column, dtype=object).reshape(-1) for column in columns]  # C object arrays of R str
@@ -191,16 +193,23 @@ class Table:
         >>> Table.from_rows(["Team"], [["Red Sox"], ["Cubs"]]).mentions("red sox")
         True
         """
-        return any(f" {phrase} " in self._joined_texts(c)[0] for c in range(len(self.texts)))
+        if -1 not in self._joined:  # every column's texts in one string: one search per phrase however wide the table
+            self._joined[-1] = ("".join(self._joined_texts(c)[0] for c in range(len(self.texts))), np.zeros(0, dtype=np.int64))
+        return f" {phrase} " in self._joined[-1][0]
 
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
     def from_rows(cls, header: Sequence[str], rows: Sequence[Sequence[str]], name: str = "table") -> Table:
         """A table from a header and rows of cell text."""
+        if isinstance(header, (str, bytes)) or not isinstance(header, Iterable) or isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+            raise WrongTypeError(f"{name}: a table from rows needs a list of column names and a list of rows")
+        header, rows = list(header), list(rows)
         if not header:
             raise DataError(f"{name}: the table has no columns")
         for index, row in enumerate(rows):
+            if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+                raise WrongTypeError(f"{name}: row {index + 1} is a {type(row).__name__}, not a list of cells")
             if len(row) != len(header):
                 raise DataError(f"{name}: row {index + 1} has {len(row)} cells, the header has {len(header)}")
         columns = [[str(cell) for cell in column] for column in zip(*rows)] if rows else [[] for _ in header]
@@ -215,6 +224,8 @@ class Table:
         >>> Table.from_dataframe(frame).rows
         [['1', 'x'], ['', 'y']]
         """
+        if not isinstance(frame, pd.DataFrame):
+            raise WrongTypeError(f"{name}: a pandas DataFrame is needed, not {type(frame).__name__}")
         header = ["" if _is_missing(h) else str(h) for h in frame.columns]
         if not header:
             raise DataError(f"{name}: the table has no columns")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from neuprog.errors import UsageError
 from neuprog.tables.question import question_kind
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.wtq.oracle import answer_type
@@ -17,6 +18,8 @@ def evaluate(model, samples: Sequence, collate: Callable, batch_size: int = 64, 
 
     Returns accuracy, counts and the per-question predictions in sample order.
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise UsageError(f"batch_size must be a whole number above 0, not {batch_size!r}")
     predictions = []
     for start in range(0, len(samples), batch_size):
         chunk = samples[start : start + batch_size]

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neuprog.errors import DataError
+from neuprog.inputs import read_bytes
 from neuprog.tables.table import Table
 
 RELEASE_URL = "https://github.com/ppasupat/WikiTableQuestions/releases/download/v1.0.2/WikiTableQuestions-1.0.2.compact.zip"
 QUESTION_COLUMNS = ("id", "utterance", "context", "targetValue")
 
+_SPLIT_NAME = re.compile(r"[\w-][\w.-]*")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _UNESCAPED = {"n": "\n", "p": "|", "\\": "\\"}
 _ESCAPED = {"\\": "\\\\", "\n": "\\n", "|": "\\p"}
@@ -77,10 +79,7 @@ def split_list(field: str) -> tuple[str, ...]:
 
 
 def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"{path}: cannot read question file ({error.strerror or error})") from None
+    data = read_bytes(path, "question")
     for number, raw in enumerate(data.split(b"\n"), start=1):
         try:
             line = raw.decode("utf-8")
@@ -139,6 +138,8 @@ def load_split(root: str | os.PathLike[str], name: str) -> list[Example]:
     >>> len(load_split(sample, "sample-train"))
     40
     """
+    if not isinstance(name, str) or not _SPLIT_NAME.fullmatch(name):
+        raise DataError(f"{name!r}: a split is named by a file under data/ without .tsv (letters, digits, '.', '-', '_')")
     path = Path(root) / "data" / f"{name}.tsv"
     if not path.is_file():
         raise DataError(f"{path}: no such question file (is {root} a WikiTableQuestions folder?)")
@@ -152,7 +153,10 @@ def resolve_table(root: str | os.PathLike[str], example: Example) -> Path:
     >>> resolve_table(sample, load_split(sample, "sample-dev")[0]).name
     '515.csv'
     """
-    path = Path(root) / example.table_path
+    relative = Path(example.table_path)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise DataError(f"{example.table_path}: the table of example {example.id} must lie inside the data folder {root}")
+    path = Path(root) / relative
     if not path.is_file():
         raise DataError(f"{path}: table of example {example.id} not found")
     return path

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
+from neuprog.errors import UsageError
 from neuprog.lang.interpret import answer_texts
 from neuprog.lang.literals import literals_of
 from neuprog.lang.registry import Registry
@@ -130,6 +131,9 @@ def answer_type(answers: Sequence[str]) -> str:
 
 def coverage_report(registry: Registry, samples: Sequence, steps: int, max_states: int = 20_000, progress: bool = False) -> dict:
     """Share of ``samples`` some program reaches, overall and per answer type."""
+    for name, value in (("steps", steps), ("max_states", max_states)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UsageError(f"{name} must be a whole number above 0, not {value!r}")
     iterator = samples
     if progress:
         iterator = tqdm(samples, desc="oracle", unit="q", leave=False)
