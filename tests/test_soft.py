@@ -10,16 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuprog.lang.batch import TableBatch
+from neuprog.lang.choices import Choices
 from neuprog.lang.interpret import interpret
 from neuprog.lang.literals import literal_of
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
 from neuprog.lang.program import render
-from neuprog.lang.choices import Choices
 from neuprog.lang.soft import decode, execute
 from neuprog.lang.values import Cells
 from neuprog.tables.constant import Constant
-
 
 OPTIONS = [
     pytest.param(False, False, id="stacks"),

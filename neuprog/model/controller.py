@@ -84,7 +84,6 @@ class Controller(nn.Module):
 
     def forward(self, batch: Batch) -> Choices:
         states, summary, columns, constants = self.encode(batch)
-        B = states.shape[0]
         T = self.config.steps
         has_constant = batch.tables.constants.any(dim=1)  # (B,)
         constant_mask = batch.tables.constants.clone()  # (B, K)

@@ -32,7 +32,7 @@ def halting_distribution(units: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     >>> [[round(x, 2) for x in row] for row in p.tolist()], [round(x, 2) for x in ponder.tolist()]
     ([[0.3, 0.5, 0.2, 0.0], [0.1, 0.1, 0.1, 0.7]], [3.2, 4.7])
     """
-    B, T = units.shape
+    T = units.shape[1]
     steps = torch.arange(T, device=units.device)  # (T,)
     halted = units.cumsum(1) >= 1 - EPSILON  # (B, T)
     halted[:, -1] = True

@@ -10,11 +10,11 @@ import torch
 from torch import nn
 
 from neuprog.errors import CheckpointError, ExecutionError
+from neuprog.lang.choices import Choices
 from neuprog.lang.interpret import Answer, answer_texts, interpret
 from neuprog.lang.literals import literals_of
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
-from neuprog.lang.choices import Choices
 from neuprog.lang.soft import Execution, decode, execute
 from neuprog.lang.tree import Program
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline

@@ -61,7 +61,9 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
     flat = lambda index: index.reshape((B * S,) + index.shape[2:])
     one_hot = lambda index, size: torch.nn.functional.one_hot(flat(index), size).float()
     every_op = lambda hot: hot.unsqueeze(2).expand(-1, -1, O, *hot.shape[2:])  # (B * S, T, ...) -> (B * S, T, O, ...)
-    choices = Choices(one_hot(picks.ops, O), every_op(one_hot(picks.columns, tables.cells.shape[2])), every_op(one_hot(picks.constants, tables.constants.shape[1])))
+    choices = Choices(
+        one_hot(picks.ops, O), every_op(one_hot(picks.columns, tables.cells.shape[2])), every_op(one_hot(picks.constants, tables.constants.shape[1]))
+    )
     if picks.reads is not None:
         choices.reads = every_op(one_hot(picks.reads, T))  # (B * S, T, O, A, M)
     if picks.stops is not None:
