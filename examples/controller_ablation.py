@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--synth-train", type=int, default=20000, help="synthetic training questions")
     parser.add_argument("--synth-test", type=int, default=1000, help="synthetic test questions")
     parser.add_argument("--synth-steps", type=int, default=600, help="training steps (batches of 32) per synthetic run")
-    parser.add_argument("--wtq-epochs", type=float, default=1.0, help="passes over the WikiTableQuestions training questions")
+    parser.add_argument("--wtq-epochs", type=float, default=2.0, help="passes over the WikiTableQuestions training questions")
     args = parser.parse_args()
     rows = []
     for setting in args.settings:
