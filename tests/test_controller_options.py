@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,14 @@ def test_gradients_reach_the_options_own_parameters(options):
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
     with pytest.raises(ConfigError, match=f"model.{field}"):
         parse_config({"data": "d", "model": {field: value}})
+
+
+def test_the_ablation_command_trains_every_controller_and_prints_its_table(tmp_path):
+    script = Path(__file__).parent.parent / "examples" / "controller_ablation.py"
+    command = [sys.executable, str(script), "--out", str(tmp_path), "--settings", "1col", "--synth-steps", "3", "--synth-train", "96", "--synth-test", "12"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [row["controller"] for row in rows] == ["baseline", "act", "fast_weights", "read_head"]
+    assert all(row["questions"] == 12 and 1 <= row["mean_minimal_steps"] <= row["mean_steps"] <= 4 for row in rows)
+    assert "| 1col | act |" in done.stdout
