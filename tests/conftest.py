@@ -10,6 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from neuprog.lang.batch import TableBatch
+from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Op
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
 from neuprog.tables.constant import Constant
@@ -53,6 +54,27 @@ def constants(draw, table: Table) -> list[Constant]:
     if draw(st.booleans()):
         found.append(Constant("2004-05-05", date=731706.0))
     return found
+
+
+@st.composite
+def model_choices(draw, table: Table, found: list[Constant], steps: int, memory: bool = False, halting: bool = False, registry=None) -> dict:
+    """Choice indices as the controller makes them, as `decode` keyword arguments.
+
+    Ops (the last one answers), a column and a constant per step; with ``memory`` the
+    slot each step argument reads (slot t or earlier at step t); with ``halting`` the
+    step the program stops at, whose op answers.
+    """
+    registry = registry or BUILTINS
+    answering = [i for i, op in enumerate(registry) if op.answers]
+    ops = [draw(st.integers(0, len(registry) - 1)) for _ in range(steps - 1)] + [draw(st.sampled_from(answering))]
+    stop = None
+    if halting:
+        stop = draw(st.integers(0, steps - 1))
+        ops[stop] = draw(st.sampled_from(answering))
+    columns = [draw(st.integers(0, table.shape[1] - 1)) for _ in range(steps)]
+    picked = [draw(st.integers(0, len(found) - 1)) for _ in range(steps)]
+    reads = [[draw(st.integers(0, t)) for _ in range(registry.read_arity())] for t in range(steps)] if memory else None
+    return {"ops": ops, "columns": columns, "constants": picked, "reads": reads, "stop": stop}
 
 
 def one_hot(index: int, size: int) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -49,10 +50,15 @@ class UnplacedTensors(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def test_training_and_prediction_create_no_tensor_off_the_batch_device():
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"halting": "act"}, {"history": "fast_weights"}, {"history": "lstm"}, {"step_memory": "read_head"}],
+    ids=["default", "act", "fast weights", "lstm", "read head"],
+)
+def test_training_and_prediction_create_no_tensor_off_the_batch_device(options):
     torch.manual_seed(0)  # whether search finds a program in two passes depends on the initial weights; fix them
     samples = load_samples(SAMPLE, "sample-train", limit=24)
-    model = NeuralProgrammer(BUILTINS, Vocab.build(samples), ModelConfig(hidden=16, embedding=8, search_samples=4, search_memory=2))
+    model = NeuralProgrammer(BUILTINS, Vocab.build(samples), ModelConfig(hidden=16, embedding=8, search_samples=4, search_memory=2, **options))
     batch = collate(samples, model.vocab)  # built on the CPU, as a data loader would; the model moves it
     with UnplacedTensors() as unplaced:
         for _ in range(2):  # the second pass also replays programs search remembered

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE, constants, tables
+from conftest import SAMPLE, constants, model_choices, tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,14 +95,11 @@ def _same_answer(a, b) -> bool:
 
 @st.composite
 def decoded_programs(draw, table):
-    """Programs as the model writes them: op, column and constant choices run through the step machine."""
+    """Programs as the model writes them: choices run through the stacks or the read-head memory, ending at the last step or a halting one."""
     found = draw(constants(table))
     steps = draw(st.integers(1, 6))
-    answering = [i for i, op in enumerate(BUILTINS) if op.answers]
-    ops = [draw(st.integers(0, len(BUILTINS) - 1)) for _ in range(steps - 1)] + [draw(st.sampled_from(answering))]
-    columns = [draw(st.integers(0, table.shape[1] - 1)) for _ in range(steps)]
-    picked = [draw(st.integers(0, len(found) - 1)) for _ in range(steps)]
-    return decode(BUILTINS, ops, columns, picked, table.header, literals_of(found))
+    picked = draw(model_choices(table, found, steps, memory=draw(st.booleans()), halting=draw(st.booleans())))
+    return decode(BUILTINS, header=table.header, constant_args=literals_of(found), **picked)
 
 
 @st.composite

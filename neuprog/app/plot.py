@@ -27,7 +27,7 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
     no column (or constant) has a zero column there.
     """
     [sample], choices, [prediction] = model.predict_questions(table, [question])
-    ops = choices.ops[0]  # (T, O)
+    ops = choices.ops[0, : len(prediction.program.steps)]  # (T, O) up to where the program ends
     chosen = ops.argmax(-1)  # (T,)
     columns, constants = choices.given(chosen.view(1, 1, -1))  # (1, 1, T, C), (1, 1, T, K)
     chosen_ops = [model.registry[model.registry.names[o]] for o in chosen.tolist()]

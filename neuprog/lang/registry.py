@@ -92,6 +92,26 @@ class Op:
         heads = {Column: column, Constant: constant}
         return [taken[p.type].pop(0) if p.type in taken else heads[p.type] for p in self.params]
 
+    @property
+    def step_params(self) -> tuple[Param, ...]:
+        """The parameters whose values come from earlier steps (stacked types), in parameter order.
+
+        >>> from neuprog.lang.ops import BUILTINS
+        >>> [p.name for p in BUILTINS["both"].step_params], [p.name for p in BUILTINS["greater"].step_params]
+        (['first', 'second'], ['rows'])
+        """
+        return tuple(p for p in self.params if p.type in STACKED_TYPES)
+
+    def arguments_read(self, values: list, column: Any, constant: Any) -> list:
+        """The op's arguments in parameter order when its step parameters take ``values`` (read from memory), in order.
+
+        Column and Constant parameters take the step's column and constant choice.
+        Works on refs and tensors alike.
+        """
+        values = list(values)
+        heads = {Column: column, Constant: constant}
+        return [values.pop(0) if p.type in STACKED_TYPES else heads[p.type] for p in self.params]
+
     def update(self, stacks: dict[type, list], result: Any, fills: dict[type, Any]) -> dict[type, list]:
         """Stacks after this op: its result replaces the arguments of its own type and goes on top.
 
@@ -222,6 +242,15 @@ class Registry:
     @property
     def names(self) -> list[str]:
         return list(self._ops)
+
+    def read_arity(self) -> int:
+        """Memory reads a step may make: the most step parameters any op takes (at least 1).
+
+        >>> from neuprog.lang.ops import BUILTINS
+        >>> BUILTINS.read_arity()
+        2
+        """
+        return max([1] + [len(op_.step_params) for op_ in self])
 
     def stack_depth(self) -> int:
         """Stack depth the step machine needs: the most same-typed arguments any op takes."""

@@ -7,69 +7,21 @@ from dataclasses import dataclass
 import torch
 
 from neuprog.lang.batch import TableBatch
+from neuprog.lang.choices import Choices
+from neuprog.lang.memory import SlotMemory, slot_refs, write_refs
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import ColumnRef, Program, Step, StepRef, TextLiteral
-from neuprog.lang.values import STACKED_TYPES, TYPES, Column, RowMask
-from neuprog.tables.constant import Constant
-
-
-@dataclass
-class Choices:
-    """The controller's distributions for T steps; each op has its own column and constant distribution."""
-
-    ops: torch.Tensor  # (B, T, O)
-    columns: torch.Tensor  # (B, T, O, C) column distribution of each op
-    constants: torch.Tensor  # (B, T, O, K) constant distribution of each op
-
-    def given(self, ops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Column and constant distributions of the ops ``ops`` (B, S, T): (B, S, T, C) and (B, S, T, K)."""
-        picked = []
-        for distribution in (self.columns, self.constants):
-            B, T, O, X = distribution.shape
-            expanded = distribution.unsqueeze(1).expand(B, ops.shape[1], T, O, X)  # (B, S, T, O, X)
-            index = ops.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, -1, 1, X)  # (B, S, T, 1, X)
-            picked.append(expanded.gather(3, index).squeeze(3))
-        return picked[0], picked[1]
-
-    def log_prob(self, registry: Registry, ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
-        """(B, S, T) log-probability of each step of the programs given as (B, S, T) indices.
-
-        A step's probability is that of its op, times that of its column and
-        its constant when the op takes one.
-        """
-        column_p, constant_p = self.given(ops)  # (B, S, T, C), (B, S, T, K)
-        op_p = self.ops.unsqueeze(1).expand(-1, ops.shape[1], -1, -1)  # (B, S, T, O)
-        log = lambda d, index: d.gather(3, index.unsqueeze(3)).squeeze(3).clamp(min=1e-12).log()
-        takes = lambda value_type: uses(registry, value_type, ops.device)[ops]
-        return log(op_p, ops) + takes(Column) * log(column_p, columns) + takes(Constant) * log(constant_p, constants)
-
-    def chosen(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Argmax op of every step and the argmax column and constant of that op: three (B, T) index tensors."""
-        ops = self.ops.argmax(-1)  # (B, T)
-        columns, constants = self.given(ops.unsqueeze(1))  # (B, 1, T, C), (B, 1, T, K)
-        return ops, columns.argmax(-1).squeeze(1), constants.argmax(-1).squeeze(1)
-
-    def argmax(self) -> Choices:
-        """One-hot choices at the most probable op, column and constant of every step."""
-        return Choices(*(torch.nn.functional.one_hot(d.argmax(-1), d.shape[-1]).to(d.dtype) for d in (self.ops, self.columns, self.constants)))
-
-
-def uses(registry: Registry, value_type: type, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(O,) bool: which ops take an argument of ``value_type``."""
-    return torch.tensor([op.uses(value_type) for op in registry], device=device)
+from neuprog.lang.values import STACKED_TYPES, TYPES, RowMask
 
 
 @dataclass
 class Execution:
     """What soft execution produced."""
 
-    answers: dict[str, torch.Tensor]  # last-step result of every answering op: (B,) or (B, R, C)
-    final_ops: torch.Tensor  # (B, O) the last step's op distribution
+    answers: dict[int, dict[str, torch.Tensor]]  # per step a program may end at: every answering op's result, (B,) or (B, R, C)
+    ops: torch.Tensor  # (B, T, O) the op distributions that mixed the results
+    halting: torch.Tensor | None  # (B, T) probability that the program ends at each step; None: at the last step
     selections: list[torch.Tensor]  # per step, the newest selection (B, R)
-
-
-def _fills(batch: TableBatch) -> dict[type, torch.Tensor]:
-    return {t: TYPES[t].empty_soft(batch) for t in STACKED_TYPES}
 
 
 def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool = False) -> Execution:
@@ -77,23 +29,42 @@ def execute(registry: Registry, batch: TableBatch, choices: Choices, hard: bool 
 
     Soft execution runs every op on every question and mixes the results. Hard
     execution runs each op only on the questions that chose it, so it costs one
-    op per question and step, and gives what the decoded programs give.
+    op per question and step, and gives what the decoded programs give. Ops get
+    the values of earlier steps from typed stacks, or, when the choices carry
+    memory reads, from the memory of step results (`neuprog.lang.memory`).
     """
     if hard:
-        choices = choices.argmax()
-    fills = _fills(batch)
-    depth = registry.stack_depth()
-    stacks = {t: [fills[t]] * depth for t in STACKED_TYPES}
+        choices = choices.argmax(registry)
     T = choices.ops.shape[1]
-    answers: dict[str, torch.Tensor] = {}
+    ends = {T - 1} if choices.halting is None else {t for t in range(T) if bool(choices.halting[:, t].any())}
+    machine = Stacks(registry, batch) if choices.reads is None else SlotMemory(batch)
+    answers: dict[int, dict[str, torch.Tensor]] = {}
     selections = []
-    step = _hard_step if hard else _soft_step
     for t in range(T):
-        stacks, results = step(registry, batch, stacks, fills, choices.ops[:, t], choices.columns[:, t], choices.constants[:, t])
-        if t == T - 1:
-            answers = {name: result for name, result in results.items() if registry[name].answers}
-        selections.append(stacks[RowMask][0])
-    return Execution(answers=answers, final_ops=choices.ops[:, -1], selections=selections)
+        reads = choices.reads[:, t] if choices.reads is not None else None
+        results = machine.step(registry, batch, choices.ops[:, t], choices.columns[:, t], choices.constants[:, t], reads, hard)
+        if t in ends:
+            answers[t] = {name: result for name, result in results.items() if registry[name].answers}
+        selections.append(machine.newest(RowMask))
+    return Execution(answers=answers, ops=choices.ops, halting=choices.halting, selections=selections)
+
+
+class Stacks:
+    """The step machine's typed stacks as batched tensors: an op's arguments are the most recent values of their types."""
+
+    def __init__(self, registry: Registry, batch: TableBatch) -> None:
+        self.fills = {t: TYPES[t].empty_soft(batch) for t in STACKED_TYPES}
+        depth = registry.stack_depth()
+        self.stacks = {t: [self.fills[t]] * depth for t in STACKED_TYPES}
+
+    def newest(self, value_type: type) -> torch.Tensor:
+        return self.stacks[value_type][0]
+
+    def step(self, registry: Registry, batch: TableBatch, weights, column, constant, reads=None, hard: bool = False) -> dict:
+        """Run one step (``reads`` is unused: stacks decide the arguments); returns every op's result."""
+        run = _hard_step if hard else _soft_step
+        self.stacks, results = run(registry, batch, self.stacks, self.fills, weights, column, constant)
+        return results
 
 
 def _soft_step(registry, batch, stacks, fills, weights, column, constant):
@@ -143,20 +114,39 @@ def _expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return weight.reshape(weight.shape + (1,) * (like.dim() - 1))
 
 
-def decode(registry: Registry, ops: list[int], columns: list[int], constants: list[int], header: list[str], constant_args: list) -> Program:
-    """The program that hard execution of these choices runs, with references in place of the stacks.
+def decode(
+    registry: Registry,
+    ops: list[int],
+    columns: list[int],
+    constants: list[int],
+    header: list[str],
+    constant_args: list,
+    reads: list[list[int]] | None = None,
+    stop: int | None = None,
+) -> Program:
+    """The program that hard execution of these choices runs, with references in place of the stacks or memory slots.
 
-    ``constant_args`` are the program literals of the question's constants, in pointer order.
+    ``constant_args`` are the program literals of the question's constants, in pointer
+    order. With ``reads`` (per step, the slot each step argument reads) arguments come
+    from the memory of step results, else from the stacks. ``stop`` ends the program
+    at that step (0-based); without it the program runs every step.
     """
     fills = {t: TYPES[t].empty_ref() for t in STACKED_TYPES}
     depth = registry.stack_depth()
     stacks = {t: [fills[t]] * depth for t in STACKED_TYPES}
+    slots = slot_refs()
     steps = []
     names = registry.names
-    for t, (o, c, k) in enumerate(zip(ops, columns, constants)):
+    length = len(ops) if stop is None else stop + 1
+    for t, (o, c, k) in enumerate(list(zip(ops, columns, constants))[:length]):
         op = registry[names[o]]
         column = ColumnRef(name=header[c]) if c < len(header) else None
         constant = constant_args[k] if k < len(constant_args) else TextLiteral(value="")
-        steps.append(Step(op=op.name, args=tuple(op.arguments(stacks, column, constant))))
-        stacks = op.update(stacks, StepRef(index=t + 1), fills)
+        if reads is None:
+            args = op.arguments(stacks, column, constant)
+            stacks = op.update(stacks, StepRef(index=t + 1), fills)
+        else:
+            args = op.arguments_read([slots[p.type][reads[t][a]] for a, p in enumerate(op.step_params)], column, constant)
+            write_refs(slots, op.returns, t + 1)
+        steps.append(Step(op=op.name, args=tuple(args)))
     return Program(steps=tuple(steps))

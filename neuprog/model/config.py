@@ -45,6 +45,20 @@ class ModelConfig(_Strict):
     """Share of the uniform distribution mixed into the sampling distributions, so search also tries unlikely programs."""
     ops: tuple[str, ...] = ()
     """Names of the registry ops the model may use; empty means every registered op."""
+    halting: Literal["fixed", "act"] = "fixed"
+    """'fixed': every program runs all ``steps`` steps and the last one answers. 'act': adaptive computation time (Graves 2016); each step emits a halting probability, the answer is the halting-weighted mixture over steps and the decoded program stops at the most probable halting step, so programs have a learned length up to ``steps``."""
+    ponder_weight: float = Field(0.01, ge=0.0)
+    """With 'act': weight of the ponder cost (steps run plus the remainder, Graves' N + R) added to the loss."""
+    history: Literal["gru", "lstm", "fast_weights"] = "gru"
+    """Recurrent cell that carries the controller from step to step: a GRU, an LSTM, or a ReLU RNN with fast weights (Ba et al. 2016)."""
+    fast_decay: float = Field(0.95, gt=0.0, le=1.0)
+    """With 'fast_weights': lambda, how much of the fast associative memory A survives each step (A = lambda A + eta h h^T)."""
+    fast_rate: float = Field(0.5, gt=0.0, le=10.0)
+    """With 'fast_weights': eta, the fast learning rate that writes each new state into A."""
+    settling_steps: int = Field(1, ge=0, le=5)
+    """With 'fast_weights': inner-loop iterations in which the new state settles under A (0 ignores A)."""
+    step_memory: Literal["stack", "read_head"] = "stack"
+    """How an op gets the earlier results it reads. 'stack': the most recent values of each type (see ``Op.arguments``). 'read_head': every step's results go to a memory slot, and each argument is read by a soft head over the slots (content by similarity to a key the controller emits, then a gate toward the newest slot, a shift and sharpening, as in the Neural Turing Machine)."""
 
 
 class TrainConfig(_Strict):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from neuprog.lang.choices import Choices, uses
 from neuprog.lang.registry import Registry
-from neuprog.lang.soft import Choices, uses
+from neuprog.model.addressing import ReadHead, stack_offsets
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Batch
+from neuprog.model.halting import halting_distribution, initial_bias
+from neuprog.model.history import history_cell
 from neuprog.tables.constant import Constant
 
 NEG = -1e9
@@ -19,7 +22,11 @@ def masked_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class Controller(nn.Module):
-    """Produces T steps of distributions over the registry's ops and, for each op, over columns and question constants."""
+    """Produces T steps of distributions over the registry's ops and, for each op, over columns and question constants.
+
+    The config adds, on request, a halting probability per step (adaptive
+    computation time) and, per op, read weights over a memory of step results.
+    """
 
     def __init__(self, registry: Registry, vocab_size: int, config: ModelConfig) -> None:
         super().__init__()
@@ -47,9 +54,15 @@ class Controller(nn.Module):
         self.column_pointer = nn.Parameter(torch.tensor(4.0))  # weight of "the words this op attends to name the column"
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
         self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
-        self.history = nn.GRUCell(3 * H, H)
+        self.history = history_cell(config, 3 * H)
         self.step_embedding = nn.Parameter(torch.zeros(config.steps, H))  # (T, H) lets a step know where it is
         self.dropout = nn.Dropout(config.dropout)
+        self.halt = self.reader = None  # the options come last, so the default model draws its initial weights as before
+        if config.halting == "act":
+            self.halt = nn.Linear(H, 1)
+            nn.init.constant_(self.halt.bias, initial_bias(config.steps))
+        if config.step_memory == "read_head":
+            self.reader = ReadHead(stack_offsets([len(op.step_params) for op in registry], registry.read_arity()), H)
 
     def encode(self, batch: Batch):
         words = self.dropout(self.words(batch.tokens) + self.token_kinds(batch.token_kinds))  # (B, Q, E)
@@ -71,14 +84,16 @@ class Controller(nn.Module):
 
     def forward(self, batch: Batch) -> Choices:
         states, summary, columns, constants = self.encode(batch)
-        B = states.shape[0]
         T = self.config.steps
         has_constant = batch.tables.constants.any(dim=1)  # (B,)
         constant_mask = batch.tables.constants.clone()  # (B, K)
         constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
         column_bias = (batch.column_features * self.column_match).sum(2)  # (B, C)
-        hidden = summary.new_zeros(B, self.history.hidden_size)  # (B, H)
+        state = self.history.begin(summary)
+        hidden = self.history.output(state)  # (B, H)
+        units, reads = [], []  # per step: (B,) halting unit, (B, O, A, M) read weights
+        keys = [self.reader.first(summary)] if self.reader is not None else []  # (B, H) key of each memory slot written
         used = summary.new_zeros(constant_mask.shape)  # (B, K) how much each constant was used by earlier steps
         ops_out, columns_out, constants_out = [], [], []
         for t in range(T):
@@ -103,8 +118,21 @@ class Controller(nn.Module):
             constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
             constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
             used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
-            hidden = self.history(self.dropout(torch.cat([op_vec, column_vec, constant_vec], 1)), hidden)
+            if self.halt is not None:
+                units.append(torch.sigmoid(self.halt(control)).squeeze(1))
+            if self.reader is not None:
+                reads.append(self.reader(control, keys, T))
+            chosen = torch.cat([op_vec, column_vec, constant_vec], 1)  # (B, 3H)
+            if self.reader is not None:
+                keys.append(self.reader.key(chosen))
+            state = self.history(self.dropout(chosen), state)
+            hidden = self.history.output(state)
             ops_out.append(op_p)
             columns_out.append(column_p)
             constants_out.append(constant_p)
-        return Choices(torch.stack(ops_out, 1), torch.stack(columns_out, 1), torch.stack(constants_out, 1))
+        choices = Choices(torch.stack(ops_out, 1), torch.stack(columns_out, 1), torch.stack(constants_out, 1))
+        if units:
+            choices.halting, choices.ponder = halting_distribution(torch.stack(units, 1))  # (B, T), (B,)
+        if reads:
+            choices.reads = torch.stack(reads, 1)  # (B, T, O, A, M)
+        return choices

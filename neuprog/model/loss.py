@@ -39,20 +39,27 @@ def cells_loss(probabilities: torch.Tensor, targets: torch.Tensor, items: torch.
 
 
 def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_weight: float = 1.0) -> torch.Tensor:
-    """Mean over answerable questions of -log sum_o p(o) exp(-loss_o) over the last step's answer ops."""
+    """Mean over answerable questions of -log sum_(t, o) p(end at t) p_t(o) exp(-loss_t,o) over the answer ops of each step a program may end at.
+
+    Without halting every program ends at the last step, with probability 1.
+    """
     terms = []
-    for index, op in enumerate(registry):
-        result = execution.answers.get(op.name)
-        if result is None:
-            continue
-        if op.returns is Scalar:
-            loss = torch.where(batch.has_scalar, scalar_weight * scalar_loss(result, batch.scalar_target), torch.full_like(result, UNREACHABLE))
-        elif op.returns is Cells:
-            raw = cells_loss(result, batch.cell_targets, batch.item_mask, batch.tables.cells)
-            loss = torch.where(batch.has_cells, raw, torch.full_like(raw, UNREACHABLE))
-        else:
-            continue
-        terms.append(execution.final_ops[:, index].clamp(min=1e-12).log() - loss)
+    for step, answers in execution.answers.items():
+        for index, op in enumerate(registry):
+            result = answers.get(op.name)
+            if result is None:
+                continue
+            if op.returns is Scalar:
+                loss = torch.where(batch.has_scalar, scalar_weight * scalar_loss(result, batch.scalar_target), torch.full_like(result, UNREACHABLE))
+            elif op.returns is Cells:
+                raw = cells_loss(result, batch.cell_targets, batch.item_mask, batch.tables.cells)
+                loss = torch.where(batch.has_cells, raw, torch.full_like(raw, UNREACHABLE))
+            else:
+                continue
+            term = execution.ops[:, step, index].clamp(min=1e-12).log() - loss
+            if execution.halting is not None:
+                term = term + execution.halting[:, step].clamp(min=1e-12).log()
+            terms.append(term)
     per_question = -torch.logsumexp(torch.stack(terms, 1), dim=1)  # (B,)
     answerable = batch.has_scalar | batch.has_cells  # (B,)
     if not answerable.any():

@@ -10,11 +10,12 @@ import torch
 from torch import nn
 
 from neuprog.errors import CheckpointError, ExecutionError
+from neuprog.lang.choices import Choices
 from neuprog.lang.interpret import Answer, answer_texts, interpret
 from neuprog.lang.literals import literals_of
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
-from neuprog.lang.soft import Choices, Execution, decode, execute
+from neuprog.lang.soft import Execution, decode, execute
 from neuprog.lang.tree import Program
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline
 from neuprog.model.calibration import calibrated, identity, signal_names, signals
@@ -64,6 +65,8 @@ class NeuralProgrammer(nn.Module):
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():
             loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
+            if choices.ponder is not None:
+                loss = loss + self.config.ponder_weight * choices.ponder.mean()
             if self.training and self.config.search_samples:
                 loss = loss + self.config.search_weight * search_loss(
                     self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory
@@ -89,11 +92,23 @@ class NeuralProgrammer(nn.Module):
         batch = batch.to(self.device)
         choices = self.controller(batch)
         self.train(was_training)
-        ops, columns, constants = (index.tolist() for index in choices.chosen())  # (B, T) each
+        picks = choices.chosen(self.registry)
+        ops, columns, constants = (index[:, 0].tolist() for index in (picks.ops, picks.columns, picks.constants))  # (B, T) each
+        reads = picks.reads[:, 0].tolist() if picks.reads is not None else None  # (B, T, A)
+        stops = picks.stops[:, 0].tolist() if picks.stops is not None else None  # (B,)
         confidence = self.confidence(choices).tolist()  # (B,)
         predictions = []
         for b, sample in enumerate(batch.samples):
-            program = decode(self.registry, ops[b], columns[b], constants[b], sample.table.header, literals_of(sample.question.constants))
+            program = decode(
+                self.registry,
+                ops[b],
+                columns[b],
+                constants[b],
+                sample.table.header,
+                literals_of(sample.question.constants),
+                reads[b] if reads is not None else None,
+                stops[b] if stops is not None else None,
+            )
             try:
                 trace: list = []
                 answer = interpret(program, sample.table, self.registry, trace)
@@ -105,9 +120,8 @@ class NeuralProgrammer(nn.Module):
         return (choices, predictions) if with_choices else predictions
 
     def confidence(self, choices: Choices) -> torch.Tensor:
-        """Probability of the argmax program: product over steps of the chosen op, and of its column and constant if it uses them."""
-        chosen = [index.unsqueeze(1) for index in choices.chosen()]  # three (B, 1, T)
-        return choices.log_prob(self.registry, *chosen).sum(2).squeeze(1).exp()  # (B,)
+        """Probability of the argmax program: product over its steps of the chosen op, and of its column, constant and reads if it uses them (and of halting where it ends)."""
+        return choices.log_prob(self.registry, choices.chosen(self.registry)).squeeze(1).exp()  # (B,)
 
     def predict_questions(self, table: Table, questions: Sequence[str]) -> tuple[list[Sample], Choices, list[Prediction]]:
         """Read questions against one table, then decode and run each one's program: the path of ask, explain and plot."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
+from neuprog.lang.choices import Choices, Picks
 from neuprog.lang.registry import Registry
-from neuprog.lang.soft import Choices, execute, uses
-from neuprog.lang.values import Cells, Column, Scalar
+from neuprog.lang.soft import execute
+from neuprog.lang.values import Cells, Scalar
 from neuprog.model.features import Batch
-from neuprog.tables.constant import Constant
 
 
 def _proposal(distribution: torch.Tensor, explore: float) -> torch.Tensor:
@@ -25,36 +25,52 @@ def _draw(distribution: torch.Tensor, samples: int, explore: float) -> torch.Ten
     return torch.cat([flat.argmax(1, keepdim=True), picks], 1).reshape(distribution.shape[:-1] + (samples,))
 
 
-def sample_choices(choices: Choices, samples: int, explore: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Indices of ``samples`` programs per question, the first being the argmax: three (B, S, T) tensors.
+def sample_choices(registry: Registry, choices: Choices, samples: int, explore: float = 0.0) -> Picks:
+    """``samples`` programs per question, the first being the decoded (argmax) program.
 
-    Each step draws an op, then a column and a constant from that op's own
-    distributions, each mixed with a share ``explore`` of the uniform
-    distribution over the allowed choices so search also tries unlikely programs.
+    Each step draws an op, then a column, a constant and its memory reads from
+    that op's own distributions, and each program draws the step it ends at
+    from the halting distribution; every draw mixes in a share ``explore`` of
+    the uniform distribution over the allowed choices so search also tries
+    unlikely programs.
     """
     ops = _draw(choices.ops, samples, explore).transpose(1, 2)  # (B, S, T)
     columns, constants = choices.given(ops)  # (B, S, T, C), (B, S, T, K)
-    return ops, _draw_each(columns, explore), _draw_each(constants, explore)
+    picks = Picks(ops, _draw_each(columns, explore), _draw_each(constants, explore))
+    if choices.reads is not None:
+        picks.reads = _draw_each(choices.reads_given(ops), explore)  # (B, S, T, A)
+    if choices.halting is not None:
+        picks.stops = _draw(choices.halting, samples, explore)  # (B, S)
+        picks.stops[:, 0] = choices.stops(registry)
+    return picks
 
 
 def _draw_each(distribution: torch.Tensor, explore: float) -> torch.Tensor:
-    """(B, S, T, X) -> (B, S, T): one draw per sample and step, the argmax for sample 0."""
+    """(B, S, T, ..., X) -> (B, S, T, ...): one draw per sample and step, the argmax for sample 0."""
     drawn = torch.multinomial(_proposal(distribution, explore), 1).reshape(distribution.shape[:-1])
     drawn[:, 0] = distribution[:, 0].argmax(-1)
     return drawn
 
 
 @torch.no_grad()
-def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
+def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Tensor:
     """(B, S) whether each sampled program's exact answer is the gold answer."""
-    B, S, T = ops.shape
+    B, S, T = picks.ops.shape
     tables = batch.tables.repeat(S)
     O = len(registry)
-    one_hot = lambda index, size: torch.nn.functional.one_hot(index.reshape(B * S, T), size).float()
-    every_op = lambda index, size: one_hot(index, size).unsqueeze(2).expand(-1, -1, O, -1)
-    choices = Choices(one_hot(ops, O), every_op(columns, tables.cells.shape[2]), every_op(constants, tables.constants.shape[1]))
+    flat = lambda index: index.reshape((B * S,) + index.shape[2:])
+    one_hot = lambda index, size: torch.nn.functional.one_hot(flat(index), size).float()
+    every_op = lambda hot: hot.unsqueeze(2).expand(-1, -1, O, *hot.shape[2:])  # (B * S, T, ...) -> (B * S, T, O, ...)
+    choices = Choices(
+        one_hot(picks.ops, O), every_op(one_hot(picks.columns, tables.cells.shape[2])), every_op(one_hot(picks.constants, tables.constants.shape[1]))
+    )
+    if picks.reads is not None:
+        choices.reads = every_op(one_hot(picks.reads, T))  # (B * S, T, O, A, M)
+    if picks.stops is not None:
+        choices.halting = one_hot(picks.stops, T)  # (B * S, T)
     execution = execute(registry, tables, choices, hard=True)
-    last = ops[:, :, -1].reshape(B * S)  # (B * S,)
+    ends = flat(picks.ends())  # (B * S,)
+    ops = flat(picks.ops)  # (B * S, T)
     target = batch.scalar_target.repeat_interleave(S)  # (B * S,)
     has_scalar = batch.has_scalar.repeat_interleave(S)
     items = batch.cell_targets.repeat_interleave(S, 0)  # (B * S, N, R, C)
@@ -62,18 +78,19 @@ def correct_programs(registry: Registry, batch: Batch, ops: torch.Tensor, column
     has_cells = batch.has_cells.repeat_interleave(S)
     right = torch.zeros(B * S, dtype=torch.bool, device=ops.device)
     names = registry.names
-    for name, result in execution.answers.items():
-        chosen = last == names.index(name)
-        if registry[name].returns is Scalar:
-            ok = has_scalar & ((result - target).abs() <= 1e-4 * target.abs().clamp(min=1.0))
-        elif registry[name].returns is Cells:
-            selected = result > 0.5  # (B * S, R, C)
-            inside = ~(selected & ~items.any(1)).flatten(1).any(1)
-            covered = ((selected.unsqueeze(1) & items).flatten(2).any(2) | ~item_mask).all(1)
-            ok = has_cells & inside & covered & selected.flatten(1).any(1)
-        else:
-            continue
-        right |= chosen & ok
+    for step, answers in execution.answers.items():
+        for name, result in answers.items():
+            chosen = (ends == step) & (ops[:, step] == names.index(name))
+            if registry[name].returns is Scalar:
+                ok = has_scalar & ((result - target).abs() <= 1e-4 * target.abs().clamp(min=1.0))
+            elif registry[name].returns is Cells:
+                selected = result > 0.5  # (B * S, R, C)
+                inside = ~(selected & ~items.any(1)).flatten(1).any(1)
+                covered = ((selected.unsqueeze(1) & items).flatten(2).any(2) | ~item_mask).all(1)
+                ok = has_cells & inside & covered & selected.flatten(1).any(1)
+            else:
+                continue
+            right |= chosen & ok
     return right.reshape(B, S)
 
 
@@ -84,49 +101,47 @@ def search_loss(
 
     The programs are ``samples`` drawn from the controller plus, per question,
     up to ``remember`` correct programs found earlier and kept in ``memory``
-    (question id -> list of (ops, columns, constants) tuples), so a rare find
-    keeps teaching after the batch it was found in.
+    (question id -> list of programs, each a tuple of the `Picks` parts as flat
+    tuples of indices), so a rare find keeps teaching after the batch it was found in.
     """
-    ops, columns, constants = sample_choices(choices, samples, explore)  # (B, S, T) each
+    picks = sample_choices(registry, choices, samples, explore)  # (B, S, ...) each part
     if memory is not None and remember:
-        ops, columns, constants = _with_memory(batch, memory, remember, ops, columns, constants)
-    right = correct_programs(registry, batch, ops, columns, constants)  # (B, S + M)
+        picks = _with_memory(batch, memory, remember, picks)
+    right = correct_programs(registry, batch, picks)  # (B, S + M)
     if memory is not None and remember:
-        _remember(batch, memory, remember, ops, columns, constants, right)
+        _remember(batch, memory, remember, picks, right)
     if not right.any():
         return choices.ops.sum() * 0.0
-    logp = choices.log_prob(registry, ops, columns, constants)  # (B, S, T)
-    same = _repeated(
-        ops, columns * uses(registry, Column, ops.device)[ops], constants * uses(registry, Constant, ops.device)[ops]
-    )  # unused choices do not tell programs apart
-    program = logp.sum(2).masked_fill(~right | same, float("-inf"))  # (B, S)
+    same = _repeated(picks.signature(registry))  # choices a program does not use do not tell programs apart
+    program = choices.log_prob(registry, picks).masked_fill(~right | same, float("-inf"))  # (B, S)
     found = right.any(1)
     return -torch.logsumexp(program[found], dim=1).mean()
 
 
-def _repeated(ops: torch.Tensor, columns: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
-    """(B, S) whether a program already occurred earlier among the question's samples, so each counts once."""
-    programs = torch.cat([ops, columns, constants], 2)  # (B, S, 3T)
+def _repeated(programs: torch.Tensor) -> torch.Tensor:
+    """(B, S) whether a program (B, S, X signatures) already occurred earlier among the question's samples, so each counts once."""
     same = (programs.unsqueeze(2) == programs.unsqueeze(1)).all(3)  # (B, S, S)
     earlier = torch.ones(same.shape[1:], dtype=torch.bool, device=same.device).tril(-1)  # (S, S) s' < s
     return (same & earlier).any(2)
 
 
-def _with_memory(batch, memory, remember, ops, columns, constants):
+def _with_memory(batch, memory, remember, picks: Picks) -> Picks:
     """Append each question's remembered programs (padded with its argmax program) as M extra samples."""
-    extra = []
+    parts = picks.parts()  # each (B, S, ...)
+    extra: list[list[torch.Tensor]] = [[] for _ in parts]
     for b, sample in enumerate(batch.samples):
-        kept = memory.get(sample.id, [])[:remember]
-        rows = [torch.tensor(program, device=ops.device) for program in kept]  # each (3, T)
-        rows += [torch.stack([ops[b, 0], columns[b, 0], constants[b, 0]])] * (remember - len(rows))
-        extra.append(torch.stack(rows))  # (M, 3, T)
-    extra = torch.stack(extra)  # (B, M, 3, T)
-    return tuple(torch.cat([part, extra[:, :, i]], 1) for i, part in enumerate((ops, columns, constants)))
+        kept = [program for program in memory.get(sample.id, [])[:remember] if len(program) == len(parts)]
+        rows = [[torch.tensor(part, device=picks.ops.device).reshape(whole.shape[2:]) for part, whole in zip(program, parts)] for program in kept]
+        rows += [[whole[b, 0] for whole in parts]] * (remember - len(rows))
+        for i in range(len(parts)):
+            extra[i].append(torch.stack([row[i] for row in rows]))  # (M, ...)
+    return picks.with_parts([torch.cat([whole, torch.stack(more)], 1) for whole, more in zip(parts, extra)])
 
 
-def _remember(batch, memory, remember, ops, columns, constants, right):
+def _remember(batch, memory, remember, picks: Picks, right):
+    parts = picks.parts()
     for b, s in torch.nonzero(right).tolist():
-        program = (tuple(ops[b, s].tolist()), tuple(columns[b, s].tolist()), tuple(constants[b, s].tolist()))
+        program = tuple(tuple(part[b, s].flatten().tolist()) for part in parts)
         kept = memory.setdefault(batch.samples[b].id, [])
         if program not in kept:
             kept.insert(0, program)

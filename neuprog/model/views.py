@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neuprog.lang.soft import Choices
+from neuprog.lang.choices import Choices
 from neuprog.lang.values import Column, Constant
 
 
@@ -21,15 +21,16 @@ class StepView:
 
 
 def step_views(model, choices, b: int, sample, top: int = 3) -> list[StepView]:
-    """The top ops of every step for question ``b`` of a batch, with the columns and constants of the top op."""
+    """The top ops of every step of question ``b``'s decoded program, with the columns and constants of the top op."""
     names = model.registry.names
     constants = [c.text for c in sample.question.constants] or ["(none)"]
     one = Choices(choices.ops[b : b + 1], choices.columns[b : b + 1], choices.constants[b : b + 1])
+    length = int(choices.stops(model.registry)[b]) + 1  # a program that halts early has fewer steps
     ops = one.ops.argmax(-1)  # (1, T)
     columns, constants_p = one.given(ops.unsqueeze(1))  # (1, 1, T, C), (1, 1, T, K)
     header = sample.table.header
     views = []
-    for t in range(choices.ops.shape[1]):
+    for t in range(length):
         op = model.registry[names[int(ops[0, t])]]
         views.append(
             StepView(

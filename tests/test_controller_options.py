@@ -1,0 +1,128 @@
+"""Every controller option: printed programs reproduce the model's answers, models save and load, search remembers whole programs."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from neuprog.app.explain import explain_text
+from neuprog.errors import ConfigError
+from neuprog.lang.interpret import interpret
+from neuprog.lang.ops import BUILTINS
+from neuprog.lang.parse import parse
+from neuprog.lang.program import render
+from neuprog.model.config import ModelConfig, parse_config
+from neuprog.model.features import Vocab, collate
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.tables.table import Table
+from neuprog.wtq.samples import load_samples
+
+SAMPLE = Path(__file__).parent.parent / "datasets" / "wtq-sample"
+CITIES = Path(__file__).parent.parent / "examples" / "cities.csv"
+OPTIONS = {
+    "act": {"halting": "act"},
+    "fast weights": {"history": "fast_weights"},
+    "lstm": {"history": "lstm"},
+    "read head": {"step_memory": "read_head"},
+    "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head"},
+}
+
+
+def model_with(options: dict, seed: int = 0, **more) -> tuple[NeuralProgrammer, list]:
+    torch.manual_seed(seed)
+    samples = load_samples(SAMPLE, "sample-train", limit=40)
+    config = ModelConfig(hidden=16, embedding=8, steps=5, **options, **more)
+    return NeuralProgrammer(BUILTINS, Vocab.build(samples), config), samples
+
+
+def _same(a, b) -> bool:
+    return a == b if not isinstance(a, float) else math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_printed_programs_parse_back_and_reproduce_the_models_answers(options):
+    for seed in range(3):  # several initial weights: several ways of wiring, halting and reading
+        model, samples = model_with(options, seed)
+        for sample, prediction in zip(samples, model.predict(collate(samples, model.vocab))):
+            text = render(prediction.program)
+            assert parse(text) == prediction.program
+            if prediction.error is None:
+                assert _same(interpret(parse(text), sample.table), prediction.answer), text
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_ask_and_explain_agree_with_the_minimal_program(options):
+    model, _ = model_with(options)
+    table = Table.from_csv(CITIES)
+    result = model.ask(table, "how many cities have a population above 600000?", min_grounded=0)
+    if result.error is None and result.status == "answered":
+        exact = interpret(parse(result.program), table)
+        assert _same(float(exact), result.value) if isinstance(result.value, float) else result.cells == [table.cell(r, c) for r, c in exact.coordinates]
+    assert len(result.steps) == len(parse(result.raw_program).steps) <= model.config.steps
+    assert "raw steps (the model's" in explain_text(model, table, result, raw=True)
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_a_saved_model_loads_with_its_options_and_predicts_the_same(options, tmp_path):
+    model, samples = model_with(options)
+    model.save_pretrained(tmp_path / "model")
+    again = NeuralProgrammer.from_pretrained(tmp_path / "model")
+    assert again.config == model.config
+    batch = collate(samples, model.vocab)
+    first, second = model.predict(batch), again.predict(batch)
+    assert [render(p.program) for p in first] == [render(p.program) for p in second]
+    assert [p.raw_confidence for p in first] == [p.raw_confidence for p in second]
+
+
+@pytest.mark.parametrize("options, parts", [({}, 3), ({"step_memory": "read_head"}, 4), ({"halting": "act"}, 4), (OPTIONS["all together"], 5)])
+def test_search_remembers_and_replays_whole_programs_reads_and_stops_included(options, parts):
+    model, samples = model_with(options, search_samples=6, search_memory=2, search_explore=0.5)
+    batch = collate(samples, model.vocab)
+    model.train()
+    for _ in range(3):
+        loss = model(batch)[-1]
+        loss.backward()
+    assert torch.isfinite(loss)
+    remembered = [program for programs in model.memory.values() for program in programs]
+    assert remembered and all(len(program) == parts for program in remembered)
+    state = model.get_extra_state()
+    model.set_extra_state(state)
+    assert model.get_extra_state() == state
+    assert torch.isfinite(model(batch)[-1]), "replaying remembered programs works after a round trip through JSON"
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_gradients_reach_the_options_own_parameters(options):
+    model, samples = model_with(options)
+    model.train()
+    model(collate(samples, model.vocab))[-1].backward()
+    controller = model.controller
+    own = [controller.halt, controller.reader, controller.history]
+    for module in filter(None, own):
+        grads = [p.grad for p in module.parameters()]
+        assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module
+
+
+@pytest.mark.parametrize(
+    "field, value", [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("ponder_weight", -1), ("fast_decay", 0)]
+)
+def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
+    with pytest.raises(ConfigError, match=f"model.{field}"):
+        parse_config({"data": "d", "model": {field: value}})
+
+
+def test_the_ablation_command_trains_every_controller_and_prints_its_table(tmp_path):
+    script = Path(__file__).parent.parent / "examples" / "controller_ablation.py"
+    command = [sys.executable, str(script), "--out", str(tmp_path), "--settings", "1col", "--synth-steps", "3", "--synth-train", "96", "--synth-test", "12"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [row["controller"] for row in rows] == ["baseline", "act", "fast_weights", "read_head"]
+    assert all(row["questions"] == 12 and 1 <= row["mean_minimal_steps"] <= row["mean_steps"] <= 4 for row in rows)
+    assert "| 1col | act |" in done.stdout
