@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,3 +115,24 @@ class TableBatch:
 
     def to(self, device: torch.device | str) -> TableBatch:
         return TableBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})
+
+
+def rows_choosing(ops: Iterable, weights: torch.Tensor) -> Iterator[tuple[int, object, torch.Tensor]]:
+    """(index, op, rows) for every op that some question's one-hot weights (B, O) chose: hard execution runs each op on its rows only."""
+    chosen = weights.argmax(1)  # (B,)
+    for index, op in enumerate(ops):
+        rows = torch.nonzero(chosen == index).squeeze(1)
+        if len(rows):
+            yield index, op, rows
+
+
+def scattered(result: torch.Tensor, rows: torch.Tensor, size: int) -> torch.Tensor:
+    """A result computed for ``rows`` of a batch, placed among zeros for all ``size`` questions."""
+    full = result.new_zeros((size,) + result.shape[1:])
+    full[rows] = result
+    return full
+
+
+def expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Per-question weights (B,) shaped to broadcast against ``like`` (B, ...)."""
+    return weight.reshape(weight.shape + (1,) * (like.dim() - 1))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from neuprog.lang.batch import TableBatch
+from neuprog.lang.batch import TableBatch, expand, rows_choosing, scattered
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import StepRef
 from neuprog.lang.values import STACKED_TYPES, TYPES
@@ -56,29 +56,23 @@ class SlotMemory:
             for value_type in STACKED_TYPES:
                 if value_type is not op.returns:
                     kept[value_type] = kept[value_type] + weight
-            slot[op.returns] = slot[op.returns] + _expand(weight, result) * result
+            slot[op.returns] = slot[op.returns] + expand(weight, result) * result
         for value_type in STACKED_TYPES:
             newest = self.newest(value_type)
-            slot[value_type] = slot[value_type] + _expand(kept[value_type], newest) * newest
+            slot[value_type] = slot[value_type] + expand(kept[value_type], newest) * newest
         return results, slot
 
     def _hard(self, registry, batch, weights, column, constant, reads):
-        chosen = weights.argmax(1)  # (B,)
         slot = {t: self.newest(t).clone() for t in STACKED_TYPES}
         stored = {t: torch.stack(self.slots[t]) for t in STACKED_TYPES}  # (N, B, ...)
         results = {}
-        for index, op in enumerate(registry):
-            rows = torch.nonzero(chosen == index).squeeze(1)
-            if not len(rows):
-                continue
+        for index, op, rows in rows_choosing(registry, weights):
             pick = lambda v, rows=rows: v.index_select(0, rows)
             where = reads[rows, index].argmax(-1)  # (b, A) the slot each argument reads
             values = [stored[p.type][where[:, a], rows] for a, p in enumerate(op.step_params)]
             result = op.soft(batch.take(rows), *op.arguments_read(values, pick(column[:, index]), pick(constant[:, index])))
             slot[op.returns][rows] = result
-            full = result.new_zeros((len(chosen),) + result.shape[1:])
-            full[rows] = result
-            results[op.name] = full
+            results[op.name] = scattered(result, rows, len(weights))
         return results, slot
 
 
@@ -86,10 +80,6 @@ def _mix(slots: list[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:
     """The slots (each (B, ...)) mixed by read weights (B, N)."""
     stacked = torch.stack(slots, 1)  # (B, N, ...)
     return (weights.reshape(weights.shape + (1,) * (stacked.dim() - 2)) * stacked).sum(1)
-
-
-def _expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return weight.reshape(weight.shape + (1,) * (like.dim() - 1))
 
 
 def slot_refs() -> dict[type, list]:

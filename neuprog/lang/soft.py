@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from neuprog.lang.batch import TableBatch
+from neuprog.lang.batch import TableBatch, expand, rows_choosing, scattered
 from neuprog.lang.choices import Choices
 from neuprog.lang.memory import SlotMemory, slot_refs, write_refs
 from neuprog.lang.registry import Registry
@@ -84,34 +84,24 @@ def _soft_step(registry, batch, stacks, fills, weights, column, constant):
             if ty is not op.returns:
                 kept[ty] = kept[ty] + weight
         after = op.update({op.returns: stacks[op.returns]}, result, fills)[op.returns]
-        mixed[op.returns] = [m + _expand(weight, v) * v for m, v in zip(mixed[op.returns], after)]
-    stacks = {ty: [m + _expand(kept[ty], v) * v for m, v in zip(mixed[ty], stacks[ty])] for ty in stacks}
+        mixed[op.returns] = [m + expand(weight, v) * v for m, v in zip(mixed[op.returns], after)]
+    stacks = {ty: [m + expand(kept[ty], v) * v for m, v in zip(mixed[ty], stacks[ty])] for ty in stacks}
     return stacks, results
 
 
 def _hard_step(registry, batch, stacks, fills, weights, column, constant):
     """Each op on just the questions whose one-hot weights (B, O) chose it."""
-    chosen = weights.argmax(1)  # (B,)
     updated = {ty: [v.clone() for v in stack] for ty, stack in stacks.items()}
     results = {}
-    for index, op in enumerate(registry):
-        rows = torch.nonzero(chosen == index).squeeze(1)
-        if not len(rows):
-            continue
+    for index, op, rows in rows_choosing(registry, weights):
         pick = lambda v, rows=rows: v.index_select(0, rows)
         local = {ty: [pick(v) for v in stack] for ty, stack in stacks.items()}
         result = op.soft(batch.take(rows), *op.arguments(local, pick(column[:, index]), pick(constant[:, index])))
         after = op.update({op.returns: local[op.returns]}, result, {op.returns: pick(fills[op.returns])})[op.returns]
         for depth, value in enumerate(after):
             updated[op.returns][depth][rows] = value
-        full = result.new_zeros((len(chosen),) + result.shape[1:])
-        full[rows] = result
-        results[op.name] = full
+        results[op.name] = scattered(result, rows, len(weights))
     return updated, results
-
-
-def _expand(weight: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return weight.reshape(weight.shape + (1,) * (like.dim() - 1))
 
 
 def decode(
