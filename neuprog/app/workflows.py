@@ -12,7 +12,7 @@ from neuprog.lang.ops import BUILTINS
 from neuprog.lang.program import render
 from neuprog.learn.calibrate import calibrate_checkpoints, calibrate_folder, check_unseen
 from neuprog.learn.runfolder import holding
-from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config
+from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config, training_samples
 from neuprog.model.config import load_config, parse_config, validate
 from neuprog.model.features import collate
 from neuprog.model.folder import check_target
@@ -77,8 +77,7 @@ def calibrate_command(args) -> None:
             config = config.model_copy(update={"data": args.data})
         if not config.calibration_holdout:
             raise ConfigError(f"{args.model}: its config holds out no questions for calibration (calibration_holdout is 0); use --split")
-        samples = load_samples(config.data, config.train_split, config.train_limit, config.model.max_constants, progress=not args.quiet)
-        report = calibrate_checkpoints(model, held_out(samples, config)[1], [args.model])
+        report = calibrate_checkpoints(model, held_out(training_samples(config, progress=not args.quiet), config)[1], [args.model])
     print(json.dumps({"checkpoint": args.model, **report}))
 
 

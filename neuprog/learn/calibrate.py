@@ -47,17 +47,18 @@ def calibrate_folder(model: NeuralProgrammer, config: TrainConfig, metrics: dict
 
 
 def check_unseen(samples: Sequence[Sample], root: str | Path, config: TrainConfig) -> None:
-    """Refuse calibration questions the model trained on: none may be in its config's training split under ``root``.
+    """Refuse calibration questions the model trained on: none may be in its config's training splits under ``root``.
 
     A training split that ``root`` does not hold cannot be checked, and is not an error.
     """
-    try:
-        trained = {example.id for example in load_split(root, config.train_split)}
-    except DataError:
-        return
-    shared = [sample.id for sample in samples if sample.id in trained]
-    if shared:
-        raise ConfigError(
-            f"{len(shared)} of the calibration questions ({', '.join(shared[:3])}, ...) are in the training split "
-            f"{config.train_split!r}: calibrate on questions the model never trained on"
-        )
+    for split in (config.train_split, *config.extra_train_splits):
+        try:
+            trained = {example.id for example in load_split(root, split)}
+        except DataError:
+            continue
+        shared = [sample.id for sample in samples if sample.id in trained]
+        if shared:
+            raise ConfigError(
+                f"{len(shared)} of the calibration questions ({', '.join(shared[:3])}, ...) are in the training split "
+                f"{split!r}: calibrate on questions the model never trained on"
+            )

@@ -27,6 +27,7 @@ from neuprog.model.folder import BUNDLED, DESCRIPTION, read_folder
 from neuprog.model.neural_programmer import NeuralProgrammer, assemble
 from neuprog.tables.question import speaks_of_order
 from neuprog.wtq.evaluate import evaluate
+from neuprog.wtq.files import load_split
 from neuprog.wtq.samples import load_samples
 
 
@@ -61,10 +62,8 @@ def train_from_config(
             check_resume(state, config, chosen.names, folder / "last.pt")
         seed_everything(config.seed)
         constants = config.model.max_constants
-        train = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
+        train = training_samples(config, progress)
         dev = load_samples(config.data, config.dev_split, config.dev_limit, constants, progress=progress) if config.dev_split else []
-        if not train:
-            raise DataError(f"{config.data}: the training split {config.train_split!r} holds no questions")
         train, held = held_out(train, config)
         if not train:
             raise ConfigError(f"calibration_holdout {config.calibration_holdout} leaves no training questions (there are {len(held)})")
@@ -78,6 +77,21 @@ def train_from_config(
         if held and writer:
             metrics |= calibrate_checkpoints(model, held, [folder / name for name in ("best.pt", "last.pt")])
     return metrics
+
+
+def training_samples(config: TrainConfig, progress: bool = False) -> list[Sample]:
+    """The questions of ``train_split`` and then of each of ``extra_train_splits``, the latter without dev's tables.
+
+    ``train_limit`` caps the training split alone; extra splits are read whole.
+    """
+    constants = config.model.max_constants
+    samples = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
+    if not samples:
+        raise DataError(f"{config.data}: the training split {config.train_split!r} holds no questions")
+    dev_tables = {example.table_path for example in load_split(config.data, config.dev_split)} if config.dev_split else set()
+    for split in config.extra_train_splits:
+        samples += load_samples(config.data, split, max_constants=constants, progress=progress, skip_tables=dev_tables)
+    return samples
 
 
 def held_out(samples: list[Sample], config: TrainConfig) -> tuple[list[Sample], list[Sample]]:

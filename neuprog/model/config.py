@@ -68,6 +68,8 @@ class TrainConfig(_Strict):
     """Root of a dataset in WikiTableQuestions layout (data/*.tsv, csv/...)."""
     train_split: str = "train"
     """Name of the training question file under data/, without .tsv."""
+    extra_train_splits: tuple[str, ...] = Field((), max_length=64)
+    """More question files under data/ trained on beside ``train_split`` (for WikiTableQuestions, ``pristine-seen-tables``). Their questions on a table that ``dev_split`` asks about are left out, so dev still measures tables never trained on."""
     dev_split: str | None = None
     """Question file used to pick the best checkpoint; none means the last one is kept."""
     dev_limit: int | None = Field(None, ge=1, le=10**9)
