@@ -12,9 +12,10 @@ import torch
 
 from neuprog import BUILTINS, NeuralProgrammer, Table, interpret, parse
 from neuprog.app.cli import main
+from neuprog.errors import ConfigError
 from neuprog.lang.interpret import answer_texts
-from neuprog.learn.calibrate import calibrate
-from neuprog.learn.runner import held_out, shuffled_batch
+from neuprog.learn.calibrate import calibrate, check_unseen
+from neuprog.learn.runner import held_out, shuffled_batch, training_samples
 from neuprog.model.calibration import signal_names, signals
 from neuprog.model.config import TrainConfig
 from neuprog.model.features import collate, make_sample, with_rows_shuffled
@@ -115,6 +116,34 @@ def test_held_out_tables_keep_every_question_on_them_out_of_training():
     assert len(held) >= 10 and len(train) + len(held) == len(samples)
     assert not {s.table.name for s in train} & {s.table.name for s in held}
     assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
+
+
+def _with_extra_split(tmp_path):
+    """The sample dataset plus an extra question file: one question on a dev table, two on training tables."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    dev = (data / "data" / "sample-dev.tsv").read_text().splitlines()
+    train = (data / "data" / "sample-train.tsv").read_text().splitlines()
+    lines = [dev[0], "ns-1\t" + dev[1].split("\t", 1)[1], "ns-2\t" + train[1].split("\t", 1)[1], "ns-3\t" + train[2].split("\t", 1)[1]]
+    (data / "data" / "sample-extra.tsv").write_text("\n".join(lines) + "\n")
+    return data
+
+
+def test_extra_training_splits_add_their_questions_but_none_on_a_dev_table(tmp_path):
+    data = _with_extra_split(tmp_path)
+    config = TrainConfig(data=str(data), train_split="sample-train", dev_split="sample-dev", extra_train_splits=("sample-extra",))
+    samples = training_samples(config)
+    assert len(samples) == len(load_samples(data, "sample-train")) + 2
+    assert {s.id for s in samples if s.id.startswith("ns-")} == {"ns-2", "ns-3"}
+    assert not {s.table.name for s in samples} & {s.table.name for s in load_samples(data, "sample-dev")}
+
+
+def test_calibration_refuses_questions_from_an_extra_training_split(tmp_path):
+    data = _with_extra_split(tmp_path)
+    config = TrainConfig(data=str(data), train_split="sample-train", extra_train_splits=("sample-extra",))
+    with pytest.raises(ConfigError, match="in the training split 'sample-extra'"):
+        check_unseen(load_samples(data, "sample-extra"), data, config)
+    check_unseen(load_samples(data, "sample-dev"), data, config)  # dev questions were never trained on
 
 
 def test_the_a_or_b_probe_finds_both_options_and_swaps_them():
