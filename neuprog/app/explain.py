@@ -25,7 +25,7 @@ def explain_text(model, table: Table, result, raw: bool = False) -> str:
     if raw:
         program = parse(result.raw_program, model.registry)
         minimal = minimize(program, model.registry)
-        lines.append(f"raw steps (the model's {len(program.steps)}, with the most probable ops, and the columns and constants of the top op):")
+        lines.append(f"raw steps (the model's {len(program.steps)}, with the most probable ops, and the columns and constants of the op it ran):")
         for number, (step, view, kept) in enumerate(zip(program.steps, result.steps, minimal.kept), start=1):
             where = f"kept as s{kept}" if kept else f"dropped: {minimal.dropped[number]}"
             lines.append(f"  s{number} = {render_step(step, model.registry)}   ({where})")

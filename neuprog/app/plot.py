@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from neuprog.app.inspector import selections_after
 from neuprog.errors import NeuprogError, UsageError
@@ -23,12 +24,12 @@ MAX_ROWS = 40  # rows drawn in the selection panel; longer tables are cut, and t
 def explanation_arrays(model, table: Table, question: str) -> dict:
     """The numbers behind the plot: (O, T) ops, (C, T) columns, (K, T) constants, (R, T) selected rows.
 
-    Columns and constants are those of each step's argmax op; a step whose op takes
+    Columns and constants are those of the op the predicted program runs at each step; a step whose op takes
     no column (or constant) has a zero column there.
     """
     [sample], choices, [prediction] = model.predict_questions(table, [question])
     ops = choices.ops[0, : len(prediction.program.steps)]  # (T, O) up to where the program ends
-    chosen = ops.argmax(-1)  # (T,)
+    chosen = torch.tensor([model.registry.names.index(step.op) for step in prediction.program.steps])  # (T,) the ops the program runs
     columns, constants = choices.given(chosen.view(1, 1, -1))  # (1, 1, T, C), (1, 1, T, K)
     chosen_ops = [model.registry[model.registry.names[o]] for o in chosen.tolist()]
     uses_column = np.array([op.uses(Column) for op in chosen_ops], dtype=float)  # (T,)

@@ -144,6 +144,47 @@ class Choices:
         stops = self.stops(registry).unsqueeze(1) if self.halting is not None else None  # (B, 1)
         return Picks(ops, columns.argmax(-1), constants.argmax(-1), reads, stops)
 
+    def ranked(self, registry: Registry, count: int, per_step: int = 6) -> Picks:
+        """About the ``count`` most probable programs of each question, most probable first, as `Picks` with S = ``count``.
+
+        A beam over the steps: each step offers its ``per_step`` most probable
+        choices of an op with one of its two likeliest columns and constants
+        (both only when the op takes them); a program reads the argmax slots of
+        its ops and stops at the most probable halting step whose op answers.
+        Programs the controller rules out (an op it masks) come last with
+        log-probability -inf, so ``count`` may exceed what is possible.
+        """
+        B, T, O = self.ops.shape
+        device = self.ops.device
+        columns, constants = self.columns.topk(min(2, self.columns.shape[-1]), -1), self.constants.topk(min(2, self.constants.shape[-1]), -1)
+        I, J = columns.values.shape[-1], constants.values.shape[-1]
+        log = lambda d: d.clamp(min=1e-30).log().masked_fill(d <= 0, -torch.inf)
+        one = lambda n: torch.arange(n, device=device) == 0  # only the first of choices an op does not take is a program
+        takes_column, takes_constant = uses(registry, Column, device), uses(registry, Constant, device)  # (O,)
+        column_score = torch.where(takes_column.reshape(1, 1, O, 1), log(columns.values), torch.where(one(I), 0.0, -torch.inf))  # (B, T, O, I)
+        constant_score = torch.where(takes_constant.reshape(1, 1, O, 1), log(constants.values), torch.where(one(J), 0.0, -torch.inf))  # (B, T, O, J)
+        step_score = (log(self.ops)[..., None, None] + column_score[..., :, None] + constant_score[..., None, :]).reshape(B, T, -1)  # (B, T, O*I*J)
+        step_best = step_score.topk(min(per_step, step_score.shape[-1]), -1)  # (B, T, m)
+        totals = torch.zeros(B, 1, device=device)  # (B, S') beam scores
+        trail = torch.zeros(B, 1, 0, dtype=torch.long, device=device)  # (B, S', t) index into each step's m choices
+        for t in range(T):
+            grown = (totals.unsqueeze(2) + step_best.values[:, t].unsqueeze(1)).reshape(B, -1)  # (B, S' * m)
+            kept = grown.topk(min(count, grown.shape[1]), 1)
+            m = step_best.values.shape[-1]
+            trail = torch.cat([trail.gather(1, (kept.indices // m).unsqueeze(2).expand(-1, -1, t)), (kept.indices % m).unsqueeze(2)], 2)
+            totals = kept.values
+        flat = step_best.indices.unsqueeze(1).expand(-1, trail.shape[1], -1, -1).gather(3, trail.unsqueeze(3)).squeeze(3)  # (B, S, T)
+        ops, rest = flat // (I * J), flat % (I * J)
+        column_ids = self._of(columns.indices, ops).gather(3, (rest // J).unsqueeze(3)).squeeze(3)  # (B, S, T)
+        constant_ids = self._of(constants.indices, ops).gather(3, (rest % J).unsqueeze(3)).squeeze(3)  # (B, S, T)
+        picks = Picks(ops, column_ids, constant_ids)
+        if self.reads is not None:
+            picks.reads = self.reads_given(ops).argmax(-1)  # (B, S, T, A)
+        if self.halting is not None:
+            can_end = answering(registry, device)[ops]  # (B, S, T)
+            picks.stops = self.halting.unsqueeze(1).masked_fill(~can_end, -1.0).argmax(2)  # (B, S)
+        return picks
+
     def argmax(self, registry: Registry) -> Choices:
         """One-hot choices at the most probable op, column, constant and reads of every step, halting where `stops` says."""
         hot = lambda d: torch.nn.functional.one_hot(d.argmax(-1), d.shape[-1]).to(d.dtype)

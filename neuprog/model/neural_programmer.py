@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from neuprog.errors import CheckpointError, ExecutionError
-from neuprog.lang.choices import Choices
+from neuprog.lang.choices import Choices, Picks
 from neuprog.lang.interpret import Answer, answer_texts, interpret
 from neuprog.lang.literals import literals_of
 from neuprog.lang.ops import BUILTINS
@@ -86,38 +86,52 @@ class NeuralProgrammer(nn.Module):
 
     @torch.no_grad()
     def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:
-        """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked)."""
+        """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked).
+
+        When that program's answer is empty or its run fails, the next most probable
+        programs (up to the config's ``fallback_programs``) are run in turn and the
+        first with an answer is the prediction.
+        """
         was_training = self.training
         self.eval()
         batch = batch.to(self.device)
         choices = self.controller(batch)
         self.train(was_training)
-        picks = choices.chosen(self.registry)
-        ops, columns, constants = (index[:, 0].tolist() for index in (picks.ops, picks.columns, picks.constants))  # (B, T) each
-        reads = picks.reads[:, 0].tolist() if picks.reads is not None else None  # (B, T, A)
-        stops = picks.stops[:, 0].tolist() if picks.stops is not None else None  # (B,)
         confidence = self.confidence(choices).tolist()  # (B,)
-        predictions = []
-        for b, sample in enumerate(batch.samples):
-            program = decode(
-                self.registry,
-                ops[b],
-                columns[b],
-                constants[b],
-                sample.table.header,
-                literals_of(sample.question.constants),
-                reads[b] if reads is not None else None,
-                stops[b] if stops is not None else None,
-            )
-            try:
-                trace: list = []
-                answer = interpret(program, sample.table, self.registry, trace)
-                texts = answer_texts(answer, sample.table)
-                sure = calibrated(self.calibration, signals(self.registry, sample.question, program, texts, confidence[b]))
-                predictions.append(Prediction(program, answer, texts, sure, trace=trace, raw_confidence=confidence[b]))
-            except ExecutionError as error:  # a user op may refuse its input; other exceptions are bugs and propagate
-                predictions.append(Prediction(program, None, [], 0.0, error=str(error), raw_confidence=confidence[b]))
+        decoded = [self._decode(sample, picks) for sample, picks in zip(batch.samples, _rows(choices.chosen(self.registry)))]
+        predictions = [self._run(sample, program, confidence[b]) for b, (sample, program) in enumerate(zip(batch.samples, decoded))]
+        failed = [b for b, prediction in enumerate(predictions) if not prediction.texts]
+        if failed and self.config.fallback_programs:
+            ranked = choices.ranked(self.registry, self.config.fallback_programs + 1)
+            likelihood = choices.log_prob(self.registry, ranked).exp().tolist()  # (B, S)
+            for b in failed:
+                tried = {predictions[b].program}
+                for s, picks in enumerate(_rows(ranked, b)):
+                    program = self._decode(batch.samples[b], picks)
+                    if likelihood[b][s] <= 0.0 or program in tried:  # ruled out, or already run
+                        continue
+                    tried.add(program)
+                    prediction = self._run(batch.samples[b], program, likelihood[b][s])
+                    if prediction.texts:
+                        predictions[b] = prediction
+                        break
         return (choices, predictions) if with_choices else predictions
+
+    def _decode(self, sample: Sample, picks: dict) -> Program:
+        """The program of one question's choices, given as plain indices (see `_rows`)."""
+        header, literals = sample.table.header, literals_of(sample.question.constants)
+        return decode(self.registry, picks["ops"], picks["columns"], picks["constants"], header, literals, picks.get("reads"), picks.get("stops"))
+
+    def _run(self, sample: Sample, program: Program, probability: float) -> Prediction:
+        """The prediction of ``program`` on the sample's table, with its probability under the controller."""
+        try:
+            trace: list = []
+            answer = interpret(program, sample.table, self.registry, trace)
+            texts = answer_texts(answer, sample.table)
+            sure = calibrated(self.calibration, signals(self.registry, sample.question, program, texts, probability))
+            return Prediction(program, answer, texts, sure, trace=trace, raw_confidence=probability)
+        except ExecutionError as error:  # a user op may refuse its input; other exceptions are bugs and propagate
+            return Prediction(program, None, [], 0.0, error=str(error), raw_confidence=probability)
 
     def confidence(self, choices: Choices) -> torch.Tensor:
         """Probability of the argmax program: product over its steps of the chosen op, and of its column, constant and reads if it uses them (and of halting where it ends)."""
@@ -193,3 +207,11 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
         raise CheckpointError(f"{where}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
     model.eval()
     return model
+
+
+def _rows(picks: Picks, question: int | None = None) -> list[dict]:
+    """Picks as plain lists: with ``question``, each of that question's S programs; without, the first program of each question."""
+    parts = {name: value.tolist() for name, value in vars(picks).items() if value is not None}
+    if question is None:
+        return [{name: value[b][0] for name, value in parts.items()} for b in range(picks.ops.shape[0])]
+    return [{name: value[question][s] for name, value in parts.items()} for s in range(picks.ops.shape[1])]

@@ -1,0 +1,81 @@
+"""Ranked programs and the fallback to the most probable program that answers when the decoded one does not."""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+from neuprog import BUILTINS, Table
+from neuprog.lang.choices import Picks
+from neuprog.lang.interpret import answer_texts, interpret
+from neuprog.lang.parse import parse
+from neuprog.lang.program import render
+from neuprog.lang.values import Column, Constant
+from neuprog.model.config import ModelConfig
+from neuprog.model.features import Vocab, collate, make_sample
+from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.wtq.samples import load_samples
+
+SAMPLE = "datasets/wtq-sample"
+CITIES = Table.from_rows(["City", "Population"], [["Oslo", "709,037"], ["Bergen", "291,940"], ["Rome", "2,873,000"]])
+
+
+def _model(ops: tuple[str, ...], steps: int, samples, seed: int = 0) -> NeuralProgrammer:
+    torch.manual_seed(seed)
+    registry = BUILTINS.subset(list(ops)) if ops else BUILTINS
+    return NeuralProgrammer(registry, Vocab.build(samples), ModelConfig(steps=steps, ops=ops)).eval()
+
+
+def test_ranked_programs_are_the_most_probable_programs_in_order():
+    ops = ("all_rows", "select", "greater", "count", "maximum", "print")
+    samples = [make_sample("q", "how many cities have over 500000 people?", CITIES), make_sample("r", "which city is oslo?", CITIES)]
+    model = _model(ops, 2, samples)
+    batch = collate(samples, model.vocab)
+    with torch.no_grad():
+        choices = model.controller(batch)
+    registry = model.registry
+    B, T, _ = choices.ops.shape
+    C, K = choices.columns.shape[-1], choices.constants.shape[-1]
+    step_options = [
+        (o, c, k) for o, op in enumerate(registry) for c in (range(C) if op.uses(Column) else [0]) for k in (range(K) if op.uses(Constant) else [0])
+    ]
+    every = list(itertools.product(step_options, repeat=T))
+    picks = Picks(*(torch.tensor([[[step[part] for step in program] for program in every]] * B) for part in range(3)))
+    exhaustive = choices.log_prob(registry, picks).sort(1, descending=True).values[:, :10]  # (B, 10)
+    ranked = choices.ranked(registry, 10, per_step=len(step_options))
+    found = choices.log_prob(registry, ranked)  # (B, 10)
+    assert torch.allclose(found, exhaustive, atol=1e-5)
+    assert (found[:, 1:] <= found[:, :1] + 1e-6).all()
+    decoded = choices.log_prob(registry, choices.chosen(registry))  # (B, 1) the argmax op's program is no more probable than the first
+    assert (decoded[:, 0] <= found[:, 0] + 1e-6).all()
+
+
+def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_answers():
+    notes = Table.from_rows(["City", "Notes", "Population"], [["Oslo", "", "709,037"], ["Bergen", " ", "291,940"], ["Rome", "", "2,873,000"]])
+    asked = ("what are the notes of oslo?", "which notes does bergen have?", "what is noted for rome?", "notes of the biggest city?")
+    samples = [make_sample(f"n{i}", question, notes) for i, question in enumerate(asked)]
+    samples += load_samples(SAMPLE, "sample-train") + load_samples(SAMPLE, "sample-dev")
+    model = NeuralProgrammer.from_pretrained()
+    batch = collate(samples, model.vocab)
+    model.config = model.config.model_copy(update={"fallback_programs": 0})
+    plain = model.predict(batch)
+    model.config = model.config.model_copy(update={"fallback_programs": 16})
+    choices, guided = model.predict(batch, with_choices=True)
+    ranked = choices.ranked(model.registry, 17)
+    likelihood = choices.log_prob(model.registry, ranked).exp()  # (B, 17)
+    fell_back = [b for b, p in enumerate(plain) if not p.texts]
+    assert fell_back, "questions about a column of blank cells decode to programs whose answer is empty"
+    for b, (before, after) in enumerate(zip(plain, guided)):
+        if before.texts:
+            assert after.program == before.program and after.texts == before.texts
+            continue
+        assert after.texts and after.raw_confidence < before.raw_confidence
+        table = samples[b].table
+        assert answer_texts(interpret(parse(render(after.program)), table), table) == after.texts  # the printed program gives the answer
+        for s in range(17):  # every more probable program answers nothing (or is the one chosen)
+            if likelihood[b, s] > after.raw_confidence * (1 + 1e-5):
+                program = model._decode(
+                    samples[b], {"ops": ranked.ops[b, s].tolist(), "columns": ranked.columns[b, s].tolist(), "constants": ranked.constants[b, s].tolist()}
+                )
+                assert not model._run(samples[b], program, 1.0).texts
