@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.runner import load_model, train_from_config
 from neuprog.model.config import TrainConfig
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
@@ -80,3 +81,14 @@ def test_killed_training_resumes_to_the_same_metrics(synthetic, tmp_path):
     assert {k: v for k, v in resumed.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
     lines = [json.loads(line) for line in metrics.read_text().splitlines()]
     assert [line["step"] for line in lines] == sorted({line["step"] for line in lines}), "the metrics log reads as one run"
+
+
+def test_a_time_limit_ends_the_learning_rate_decay_on_time_and_a_resumed_run_counts_the_time_already_spent(synthetic, tmp_path):
+    config = config_for(synthetic, epochs=10_000, eval_every=10, lr_decay="linear", max_minutes=0.05)  # 3 s for a schedule of hours
+    train_from_config(config, tmp_path, progress=False)
+    state = load_checkpoint(tmp_path / "last.pt")
+    assert 3.0 <= state["elapsed"] < 30.0
+    assert state["optimizer"]["param_groups"][0]["lr"] <= 0.1 * config.learning_rate  # decayed to near its end value (5%)
+    train_from_config(config.model_copy(update={"max_minutes": 0.1}), tmp_path, resume=True, progress=False)
+    again = load_checkpoint(tmp_path / "last.pt")
+    assert 6.0 <= again["elapsed"] < state["elapsed"] + 30.0 and again["step"] > state["step"]

@@ -62,8 +62,8 @@ def learning_rate(config: TrainConfig, progress: float) -> float:
     return config.learning_rate
 
 
-def _resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path, world: int, rank: int, seed: int) -> tuple[int, float, int, dict]:
-    """Load the weights, optimizer and random state of ``path`` (a ``last.pt``); returns (step, best, seen, metrics).
+def _resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path, world: int, rank: int, seed: int) -> tuple[int, float, int, dict, float]:
+    """Load the weights, optimizer and random state of ``path`` (a ``last.pt``); returns (step, best, seen, metrics, seconds trained).
 
     A checkpoint whose training state does not fit this run (edited, or from
     another model) is a `CheckpointError`, not a crash halfway through loading.
@@ -73,16 +73,18 @@ def _resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path
     try:
         model.load_state_dict(state["weights"])
         optimizer.load_state_dict(state["optimizer"])
-        step, best, seen = state["step"], state["best"], state["seen"]
+        step, best, seen, spent = state["step"], state["best"], state["seen"], state.get("elapsed", 0.0)  # runs saved before "elapsed" count from 0
         if not (isinstance(step, int) and isinstance(seen, int) and isinstance(best, (int, float)) and step >= 0 and seen >= 0):
             raise ValueError(f"step {step!r}, seen {seen!r} and best {best!r} are not counts and a score")
+        if not (isinstance(spent, (int, float)) and math.isfinite(spent) and spent >= 0):
+            raise ValueError(f"elapsed {spent!r} is not a time")
         metrics = json.loads(state.get("metrics") or "{}")  # what a finished run reports when resumed
         _restore_rank_state(model, state, world, rank, seed)
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError, RecursionError) as error:
         raise CheckpointError(f"{path}: its training state does not fit this run ({' '.join(str(error).split())[:160]})") from None
     if rank == 0:
         _metrics_log(path.parent / "metrics.jsonl", step)
-    return step, float(best), seen, metrics if isinstance(metrics, dict) else {}
+    return step, float(best), seen, metrics if isinstance(metrics, dict) else {}, float(spent)
 
 
 def _metrics_log(path: Path, keep_until: int) -> None:
@@ -138,16 +140,17 @@ def fit(
     per_step = config.batch_size * world  # each rank takes its share of one global batch
     steps_per_epoch = max(1, math.ceil(len(items) / per_step))
     total = max(1, math.ceil(config.epochs * steps_per_epoch))
-    step, best, seen, metrics = 0, -1.0, 0, {}
+    step, best, seen, metrics, spent = 0, -1.0, 0, {}, 0.0
     if resume:
-        step, best, seen, metrics = _resume(model, optimizer, out / "last.pt", world, rank, config.seed)
+        step, best, seen, metrics, spent = _resume(model, optimizer, out / "last.pt", world, rank, config.seed)
     else:
         seed_everything(config.seed + rank)
         if writer:
             (out / "metrics.jsonl").unlink(missing_ok=True)
     bar = tqdm(total=total, initial=step, disable=not (progress and writer), unit="step", dynamic_ncols=True)
     started, start_seen, recent = time.perf_counter(), seen, []
-    deadline = started + 60 * config.max_minutes if config.max_minutes else float("inf")
+    began = started - spent  # when training began, counting the time of the runs this one resumes
+    budget = 60 * config.max_minutes if config.max_minutes else float("inf")
     order_of = None, []  # (epoch, its item order): shuffled and bucketed once per epoch, not once per step
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
@@ -158,7 +161,8 @@ def fit(
         mine = chosen[rank::world] or chosen[-1:]  # a short last batch still gives every rank something
         batch = make_batch([items[i] for i in mine])
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(config, step / total)
+            progress = max(step / total, (time.perf_counter() - began) / budget)  # of the steps, or of the time when that runs out first
+            group["lr"] = learning_rate(config, min(1.0, _max_over_ranks(progress, world, device)))
         model.train()
         loss = trainer(batch)[-1]
         optimizer.zero_grad(set_to_none=True)
@@ -173,7 +177,7 @@ def fit(
         step += 1
         seen += len(chosen)
         bar.update(1)
-        if _any_rank(time.perf_counter() > deadline, world, device):
+        if _max_over_ranks(float(time.perf_counter() - began > budget), world, device):
             total = step  # out of time: evaluate and checkpoint now, then stop
         evaluating = step % config.eval_every == 0 or step == total
         if evaluating and writer:
@@ -201,6 +205,7 @@ def fit(
                 step=step,
                 best=best,
                 seen=seen,
+                elapsed=time.perf_counter() - began,
                 ranks=ranks,
                 metrics=json.dumps(metrics),
                 **describe,
@@ -274,10 +279,10 @@ def _world() -> tuple[int, int]:
     return 1, 0
 
 
-def _any_rank(flag: bool, world: int, device: torch.device) -> bool:
-    """Whether ``flag`` holds on any rank, so that all ranks stop at the same step."""
+def _max_over_ranks(number: float, world: int, device: torch.device) -> float:
+    """The largest of every rank's ``number``, so that all ranks stop at the same step and use the same learning rate."""
     if world == 1:
-        return flag
-    value = torch.tensor(float(flag), device=device)  # nccl reduces GPU tensors only
+        return number
+    value = torch.tensor(float(number), device=device)  # nccl reduces GPU tensors only
     torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
-    return bool(value.item())
+    return value.item()

@@ -107,7 +107,7 @@ class TrainConfig(_Strict):
     seed: int = Field(0, ge=0, le=2**32 - 1)
     """Seed for parameters, shuffling and dropout."""
     max_minutes: float | None = Field(None, gt=0, le=10**7)
-    """Stop (with a final evaluation and checkpoint) once training has run this long; none means no limit."""
+    """Stop (with a final evaluation and checkpoint) once training has run this long, counting the runs a ``--resume`` continues; none means no limit. With a limit, the learning-rate decay follows whichever comes first, the planned steps or the time, so it ends on schedule when the machine is slower than planned (runs with a limit are therefore not bit-for-bit repeatable)."""
     threads: int | None = Field(None, ge=1, le=1024)
     """torch intra-op threads; none leaves torch's default."""
 
