@@ -70,7 +70,7 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
         if before.texts:
             assert after.program == before.program and after.texts == before.texts
             continue
-        assert after.texts and after.raw_confidence < before.raw_confidence
+        assert after.texts and after.raw_confidence < before.raw_confidence and after.fallback >= 1 and before.fallback == 0
         table = samples[b].table
         assert answer_texts(interpret(parse(render(after.program)), table), table) == after.texts  # the printed program gives the answer
         for s in range(17):  # every more probable program answers nothing (or is the one chosen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -40,7 +40,9 @@ class Prediction:
     error: str | None = None
     trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
     raw_confidence: float = 0.0
-    """The probability of the decoded program under the controller."""
+    """The probability of the program under the controller."""
+    fallback: int = 0
+    """0 for the decoded program; n when the decoded program gave no answer and this is the n-th next most probable program tried."""
 
 
 class NeuralProgrammer(nn.Module):
@@ -113,7 +115,7 @@ class NeuralProgrammer(nn.Module):
                     tried.add(program)
                     prediction = self._run(batch.samples[b], program, likelihood[b][s])
                     if prediction.texts:
-                        predictions[b] = prediction
+                        predictions[b] = replace(prediction, fallback=len(tried) - 1)
                         break
         return (choices, predictions) if with_choices else predictions
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from neuprog.errors import UsageError
-from neuprog.tables.question import question_kind
+from neuprog.model.ask import MIN_GROUNDED
+from neuprog.tables.question import grounding, question_kind
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.wtq.oracle import answer_type
 
@@ -30,7 +31,12 @@ def evaluate(model, samples: Sequence, collate: Callable, batch_size: int = 64, 
 
 
 def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
-    """Accuracy by answer type, by question kind, and per confidence bucket (calibration)."""
+    """Accuracy by answer type, by question kind, per confidence bucket (calibration), by what answered and by grounding.
+
+    "by decoding" tells the decoded programs from the fallbacks run because the
+    decoded one gave no answer; "by grounding" tells the questions ``ask`` answers
+    from those it abstains on by default (they name nothing in the table).
+    """
 
     def tally(key_of) -> dict:
         groups: dict[str, list[bool]] = {}
@@ -52,6 +58,10 @@ def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
         "by_question_kind": tally(lambda s, _: question_kind(s.question.text)),
         "by_confidence": tally(bucket),
         "by_predicted_kind": tally(predicted),
+        "by_decoding": tally(lambda _, p: "fallback program" if p.fallback else "decoded program"),
+        "by_grounding": tally(
+            lambda s, _: "names nothing (ask abstains)" if len(grounding(s.question, s.table).grounded) < MIN_GROUNDED else "names something"
+        ),
     }
 
 
