@@ -17,7 +17,7 @@ from neuprog.lang.interpret import answer_texts
 from neuprog.learn.calibrate import calibrate, check_unseen
 from neuprog.learn.runner import held_out, shuffled_batch, training_samples
 from neuprog.model.calibration import signal_names, signals
-from neuprog.model.config import TrainConfig
+from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import collate, make_sample, with_rows_shuffled
 from neuprog.model.folder import BUNDLED, read_folder
 from neuprog.tables.question import Question, speaks_of_order
@@ -136,6 +136,12 @@ def test_extra_training_splits_add_their_questions_but_none_on_a_dev_table(tmp_p
     assert len(samples) == len(load_samples(data, "sample-train")) + 2
     assert {s.id for s in samples if s.id.startswith("ns-")} == {"ns-2", "ns-3"}
     assert not {s.table.name for s in samples} & {s.table.name for s in load_samples(data, "sample-dev")}
+
+
+@pytest.mark.parametrize(("extra", "culprit"), [(["more", "more"], "trained on already"), (["train"], "trained on already"), (["dev"], "the dev split")])
+def test_an_extra_training_split_that_repeats_a_split_or_is_dev_is_refused(extra, culprit):
+    with pytest.raises(ConfigError, match=f"extra_train_splits names '{extra[0]}', which is {culprit}"):
+        parse_config({"data": ".", "train_split": "train", "dev_split": "dev", "extra_train_splits": extra})
 
 
 def test_calibration_refuses_questions_from_an_extra_training_split(tmp_path):

@@ -115,6 +115,10 @@ class TrainConfig(_Strict):
     def _limits(self) -> TrainConfig:
         if self.dev_limit is not None and self.dev_split is None:
             raise ValueError("dev_limit needs a dev_split")
+        named = [self.train_split, *self.extra_train_splits]
+        for split in self.extra_train_splits:
+            if named.count(split) > 1 or split == self.dev_split:
+                raise ValueError(f"extra_train_splits names {split!r}, which is {'the dev split' if split == self.dev_split else 'trained on already'}")
         return self
 
 
