@@ -91,10 +91,10 @@ def run(driver, program: str) -> None:
 def test_ask_look_at_a_step_edit_the_program_and_run_it_again(address, browser, model):
     browser.get(address)
     wait(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#rows tbody tr")) == 8)
-    ask(browser, "which cities are in norway?")
+    ask(browser, "what cities are in norway?")
     wait(browser, lambda: text(browser, "answer") == "Oslo, Bergen, Trondheim")
     assert (
-        text(browser, "confidence") == f"{model.ask(EXAMPLES / 'cities.csv', 'which cities are in norway?').confidence:.2f}"
+        text(browser, "confidence") == f"{model.ask(EXAMPLES / 'cities.csv', 'what cities are in norway?').confidence:.2f}"
         and 'how: "city" of 3 rows' in text(browser, "how").lower()
     )
     assert browser.find_element(By.ID, "program").get_property("value") == 's1 = ALL_ROWS WHERE "Country" LIKE \'norway\'\ns2 = SELECT "City" FROM s1'
@@ -118,7 +118,7 @@ def test_ask_look_at_a_step_edit_the_program_and_run_it_again(address, browser, 
 
     browser.find_element(By.ID, "restore").click()
     wait(browser, lambda: text(browser, "answer") == "Oslo, Bergen, Trondheim")
-    assert [item.text.splitlines()[0] for item in browser.find_elements(By.CSS_SELECTOR, "#history li")] == ["which cities are in norway?"]
+    assert [item.text.splitlines()[0] for item in browser.find_elements(By.CSS_SELECTOR, "#history li")] == ["what cities are in norway?"]
     if os.environ.get("NEUPROG_SCREENSHOT"):
         browser.save_screenshot(os.environ["NEUPROG_SCREENSHOT"])
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]]

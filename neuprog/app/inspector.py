@@ -66,7 +66,7 @@ def ask_view(model, table: Table, question: str, top: int = TOP) -> tuple[dict, 
     """A question's answer first, then its confidence, minimal program and every step the model ran with its top choices.
 
     >>> from neuprog.learn.runner import open_model
-    >>> view, _ = ask_view(open_model()[0], Table.from_csv("examples/cities.csv"), "which cities are in norway?")
+    >>> view, _ = ask_view(open_model()[0], Table.from_csv("examples/cities.csv"), "what cities are in norway?")
     >>> view["answer"], view["program"].splitlines()[0], view["steps"][0]["rows"]["count"]
     ('Oslo, Bergen, Trondheim', 's1 = ALL_ROWS WHERE "Country" LIKE \\'norway\\'', 3)
     """
