@@ -6,13 +6,13 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from neuprog.app.inspector import selections_after
 from neuprog.errors import NeuprogError, UsageError
 from neuprog.lang.minimal import minimize
 from neuprog.lang.program import render
 from neuprog.lang.values import Column, Constant
+from neuprog.model.views import program_ops
 from neuprog.outputs import check_output_file, writing
 from neuprog.tables.table import Table
 
@@ -29,7 +29,7 @@ def explanation_arrays(model, table: Table, question: str) -> dict:
     """
     [sample], choices, [prediction] = model.predict_questions(table, [question])
     ops = choices.ops[0, : len(prediction.program.steps)]  # (T, O) up to where the program ends
-    chosen = torch.tensor([model.registry.names.index(step.op) for step in prediction.program.steps])  # (T,) the ops the program runs
+    chosen = program_ops(model.registry, prediction.program)  # (T,) the ops the program runs
     columns, constants = choices.given(chosen.view(1, 1, -1))  # (1, 1, T, C), (1, 1, T, K)
     chosen_ops = [model.registry[model.registry.names[o]] for o in chosen.tolist()]
     uses_column = np.array([op.uses(Column) for op in chosen_ops], dtype=float)  # (T,)

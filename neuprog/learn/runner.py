@@ -88,7 +88,7 @@ def training_samples(config: TrainConfig, progress: bool = False) -> list[Sample
     samples = load_samples(config.data, config.train_split, config.train_limit, constants, progress=progress)
     if not samples:
         raise DataError(f"{config.data}: the training split {config.train_split!r} holds no questions")
-    dev_tables = {example.table_path for example in load_split(config.data, config.dev_split)} if config.dev_split else set()
+    dev_tables = {example.table_path for example in load_split(config.data, config.dev_split)} if config.dev_split and config.extra_train_splits else set()
     for split in config.extra_train_splits:
         samples += load_samples(config.data, split, max_constants=constants, progress=progress, skip_tables=dev_tables)
     return samples

@@ -160,9 +160,11 @@ def fit(
         chosen = order[offset * per_step : (offset + 1) * per_step]
         mine = chosen[rank::world] or chosen[-1:]  # a short last batch still gives every rank something
         batch = make_batch([items[i] for i in mine])
+        progress = step / total
+        if config.max_minutes:  # of the steps, or of the time when that runs out first (agreed by every rank)
+            progress = _max_over_ranks(max(progress, (time.perf_counter() - began) / budget), world, device)
         for group in optimizer.param_groups:
-            progress = max(step / total, (time.perf_counter() - began) / budget)  # of the steps, or of the time when that runs out first
-            group["lr"] = learning_rate(config, min(1.0, _max_over_ranks(progress, world, device)))
+            group["lr"] = learning_rate(config, min(1.0, progress))
         model.train()
         loss = trainer(batch)[-1]
         optimizer.zero_grad(set_to_none=True)

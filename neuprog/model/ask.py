@@ -180,7 +180,7 @@ def ask(
     for begin in range(0, len(asked), CHUNK):
         samples, choices, predictions = model.predict_questions(table, asked[begin : begin + CHUNK])
         for b, (sample, prediction) in enumerate(zip(samples, predictions)):
-            steps = [view.to_dict() for view in step_views(model, choices, b, sample, top, prediction.program)]
+            steps = [view.to_dict() for view in step_views(model, choices, b, sample, prediction.program, top)]
             results.append(_result(model, sample, table, prediction, steps, min_confidence, min_grounded))
     return results[0] if single else results
 

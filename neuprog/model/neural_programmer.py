@@ -100,17 +100,20 @@ class NeuralProgrammer(nn.Module):
         choices = self.controller(batch)
         self.train(was_training)
         confidence = self.confidence(choices).tolist()  # (B,)
-        decoded = [self._decode(sample, picks) for sample, picks in zip(batch.samples, _rows(choices.chosen(self.registry)))]
+        decoded = [self._decode(sample, programs[0]) for sample, programs in zip(batch.samples, _rows(choices.chosen(self.registry)))]
         predictions = [self._run(sample, program, confidence[b]) for b, (sample, program) in enumerate(zip(batch.samples, decoded))]
         failed = [b for b, prediction in enumerate(predictions) if not prediction.texts]
         if failed and self.config.fallback_programs:
             ranked = choices.ranked(self.registry, self.config.fallback_programs + 1)
             likelihood = choices.log_prob(self.registry, ranked).exp().tolist()  # (B, S)
+            candidates = _rows(ranked)
             for b in failed:
                 tried = {predictions[b].program}
-                for s, picks in enumerate(_rows(ranked, b)):
+                for s, picks in enumerate(candidates[b]):
+                    if likelihood[b][s] <= 0.0:  # a program the controller rules out
+                        continue
                     program = self._decode(batch.samples[b], picks)
-                    if likelihood[b][s] <= 0.0 or program in tried:  # ruled out, or already run
+                    if program in tried:
                         continue
                     tried.add(program)
                     prediction = self._run(batch.samples[b], program, likelihood[b][s])
@@ -120,7 +123,7 @@ class NeuralProgrammer(nn.Module):
         return (choices, predictions) if with_choices else predictions
 
     def _decode(self, sample: Sample, picks: dict) -> Program:
-        """The program of one question's choices, given as plain indices (see `_rows`)."""
+        """The program of one question's choices, given as plain indices (one program of `_rows`)."""
         header, literals = sample.table.header, literals_of(sample.question.constants)
         return decode(self.registry, picks["ops"], picks["columns"], picks["constants"], header, literals, picks.get("reads"), picks.get("stops"))
 
@@ -211,9 +214,8 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
     return model
 
 
-def _rows(picks: Picks, question: int | None = None) -> list[dict]:
-    """Picks as plain lists: with ``question``, each of that question's S programs; without, the first program of each question."""
+def _rows(picks: Picks) -> list[list[dict]]:
+    """Picks as plain lists, converted once: per question, its S programs, each a dict of the indices `decode` takes."""
     parts = {name: value.tolist() for name, value in vars(picks).items() if value is not None}
-    if question is None:
-        return [{name: value[b][0] for name, value in parts.items()} for b in range(picks.ops.shape[0])]
-    return [{name: value[question][s] for name, value in parts.items()} for s in range(picks.ops.shape[1])]
+    B, S = picks.ops.shape[:2]
+    return [[{name: value[b][s] for name, value in parts.items()} for s in range(S)] for b in range(B)]

@@ -22,21 +22,28 @@ class StepView:
         return {"ops": dict(self.ops), "columns": dict(self.columns), "constants": dict(self.constants)}
 
 
-def step_views(model, choices, b: int, sample, top: int = 3, program=None) -> list[StepView]:
+def program_ops(registry, program) -> torch.Tensor:
+    """(T',) the registry index of the op each step of ``program`` runs.
+
+    >>> from neuprog.lang.ops import BUILTINS
+    >>> from neuprog.lang.parse import parse
+    >>> [BUILTINS.names[o] for o in program_ops(BUILTINS, parse("s1 = ALL_ROWS; s2 = SELECT COUNT(*) FROM s1")).tolist()]
+    ['all_rows', 'count']
+    """
+    position = {name: index for index, name in enumerate(registry.names)}
+    return torch.tensor([position[step.op] for step in program.steps])
+
+
+def step_views(model, choices, b: int, sample, program, top: int = 3) -> list[StepView]:
     """The top ops of every step of question ``b``'s program, with the columns and constants of the op the program runs there.
 
-    ``program`` is the program predicted (which may be a fallback, not the argmax
-    one); without it, the decoded argmax program.
+    ``program`` is the program predicted, which may be a fallback rather than the argmax one.
     """
     names = model.registry.names
     constants = [c.text for c in sample.question.constants] or ["(none)"]
     one = Choices(choices.ops[b : b + 1], choices.columns[b : b + 1], choices.constants[b : b + 1])
-    if program is None:
-        length = int(choices.stops(model.registry)[b]) + 1  # a program that halts early has fewer steps
-        ops = one.ops.argmax(-1)[:, :length]  # (1, T')
-    else:
-        ops = torch.tensor([[names.index(step.op) for step in program.steps]], device=one.ops.device)  # (1, T')
-        length = ops.shape[1]
+    ops = program_ops(model.registry, program).to(one.ops.device).unsqueeze(0)  # (1, T')
+    length = ops.shape[1]
     columns, constants_p = one.given(ops.unsqueeze(1))  # (1, 1, T', C), (1, 1, T', K)
     header = sample.table.header
     views = []
