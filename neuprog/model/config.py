@@ -59,6 +59,8 @@ class ModelConfig(_Strict):
     """With 'fast_weights': eta, the fast learning rate that writes each new state into A."""
     settling_steps: int = Field(1, ge=0, le=5)
     """With 'fast_weights': inner-loop iterations in which the new state settles under A (0 ignores A)."""
+    linking: Literal["exact", "stems"] = "exact"
+    """How question words are linked to columns. 'exact': a word names a column when it is a word of the column's name. 'stems': also when the two share a stem ("districts" names "District", "female" names "females"), and the question encoder is told which of its words name a column."""
     step_memory: Literal["stack", "read_head"] = "stack"
     """How an op gets the earlier results it reads. 'stack': the most recent values of each type (see ``Op.arguments``). 'read_head': every step's results go to a memory slot, and each argument is read by a soft head over the slots (content by similarity to a key the controller emits, then a gate toward the newest slot, a shift and sharpening, as in the Neural Turing Machine)."""
 

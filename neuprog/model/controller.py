@@ -40,7 +40,8 @@ class Controller(nn.Module):
         directions = 2 if config.bidirectional else 1
         self.encoder = rnn(E, H // directions, batch_first=True, bidirectional=config.bidirectional)
         self.header = nn.Linear(E, H)
-        self.column_features = nn.Linear(3, H)
+        stems = config.linking == "stems"
+        self.column_features = nn.Linear(4 if stems else 3, H)
         self.constant_kinds = nn.Embedding(4, H)
         self.ops = nn.Parameter(torch.empty(len(registry), H).uniform_(-0.1, 0.1))  # (O, H) op embeddings
         self.control = nn.Linear(3 * H, H)
@@ -50,7 +51,7 @@ class Controller(nn.Module):
         self.constant_control = nn.Linear(H, H)  # with constant_op and constant_column: each op's constant query
         self.constant_op = nn.Linear(H, H, bias=False)
         self.constant_column = nn.Linear(H, H, bias=False)
-        self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0]))  # weights of the column features in the column logit
+        self.column_match = nn.Parameter(torch.tensor([2.0, 2.0, 1.0, 2.0][: 4 if stems else 3]))  # weights of the column features in the column logit
         self.column_pointer = nn.Parameter(torch.tensor(4.0))  # weight of "the words this op attends to name the column"
         self.constant_fit = nn.Parameter(torch.tensor(2.0))  # weight of constant/column compatibility
         self.reuse = nn.Parameter(torch.tensor(-2.0))  # logit shift for a constant an earlier step already used
@@ -63,9 +64,20 @@ class Controller(nn.Module):
             nn.init.constant_(self.halt.bias, initial_bias(config.steps))
         if config.step_memory == "read_head":
             self.reader = ReadHead(stack_offsets([len(op.step_params) for op in registry], registry.read_arity()), H)
+        self.column_words = nn.Embedding(2, E) if stems else None  # whether a question word names a column
+
+    def linked(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """The column features (B, C, F) and word-names-column links (B, Q, C) the config's ``linking`` reads."""
+        if self.column_words is None:
+            return batch.column_features[..., :3], batch.token_columns
+        return batch.column_features, batch.token_stems
 
     def encode(self, batch: Batch):
-        words = self.dropout(self.words(batch.tokens) + self.token_kinds(batch.token_kinds))  # (B, Q, E)
+        features, links = self.linked(batch)
+        words = self.words(batch.tokens) + self.token_kinds(batch.token_kinds)  # (B, Q, E)
+        if self.column_words is not None:
+            words = words + self.column_words((links.amax(2) > 0).long())
+        words = self.dropout(words)
         lengths = batch.question_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
         states, last = self.encoder(packed)
@@ -74,7 +86,7 @@ class Controller(nn.Module):
         summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
         header = (self.words(batch.header_tokens) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
-        columns = torch.tanh(self.header(header) + self.column_features(batch.column_features))  # (B, C, H)
+        columns = torch.tanh(self.header(header) + self.column_features(features))  # (B, C, H)
         spans = batch.constant_spans  # (B, K, 2)
         positions = torch.arange(states.shape[1], device=states.device)  # (Q,)
         inside = (positions >= spans[..., :1]) & (positions < spans[..., 1:])  # (B, K, Q)
@@ -89,7 +101,8 @@ class Controller(nn.Module):
         constant_mask = batch.tables.constants.clone()  # (B, K)
         constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
-        column_bias = (batch.column_features * self.column_match).sum(2)  # (B, C)
+        features, links = self.linked(batch)
+        column_bias = (features * self.column_match).sum(2)  # (B, C)
         state = self.history.begin(summary)
         hidden = self.history.output(state)  # (B, H)
         units, reads = [], []  # per step: (B,) halting unit, (B, O, A, M) read weights
@@ -105,7 +118,7 @@ class Controller(nn.Module):
             op_vec = op_p @ self.ops  # (B, H)
             column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
             reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~batch.question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
-            named = torch.einsum("boq,bqc->boc", reading, batch.token_columns)  # (B, O, C) how much the read words name each column
+            named = torch.einsum("boq,bqc->boc", reading, links)  # (B, O, C) how much the read words name each column
             column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1) + self.column_pointer * named  # (B, O, C)
             column_p = masked_softmax(column_logits, batch.tables.columns.unsqueeze(1))  # (B, O, C)
             column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read

@@ -13,7 +13,7 @@ import torch
 from neuprog.lang.batch import TableBatch
 from neuprog.limits import TEXT_CHARS
 from neuprog.tables.canon import canonical_forms
-from neuprog.tables.question import STOPWORDS, Question, header_match
+from neuprog.tables.question import STOPWORDS, Question, header_match, word_forms
 from neuprog.tables.scoring import to_value
 from neuprog.tables.table import Table
 from neuprog.tables.text import tokenize
@@ -129,8 +129,9 @@ class Batch:
     question_mask: torch.Tensor  # (B, Q) bool
     header_tokens: torch.Tensor  # (B, C, L) word ids of each column name
     header_mask: torch.Tensor  # (B, C, L) bool
-    column_features: torch.Tensor  # (B, C, 3) header/question match, share of numeric cells, log(1 + cells matching the question)
+    column_features: torch.Tensor  # (B, C, 4) header/question match, share of numeric cells, log(1 + cells matching the question), header/question match by stems
     token_columns: torch.Tensor  # (B, Q, C) 1 where question word q is a word of column c's name
+    token_stems: torch.Tensor  # (B, Q, C) 1 where question word q shares a stem with a word of column c's name
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
     constant_kinds: torch.Tensor  # (B, K)
     compatible: torch.Tensor  # (B, K, C) how well constant k fits column c
@@ -161,8 +162,9 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     headers = [[vocab.encode(tokenize(h)) or [1] for h in s.table.header] for s in samples]
     L = max(len(h) for cols in headers for h in cols)
     header_tokens = torch.zeros(B, C, L, dtype=torch.long)
-    column_features = torch.zeros(B, C, 3)
+    column_features = torch.zeros(B, C, 4)
     token_columns = torch.zeros(B, Q, C)
+    token_stems = torch.zeros(B, Q, C)
     N = max([len(s.items) for s in samples] + [1])
     cell_targets = torch.zeros(B, N, R, C, dtype=torch.bool)
     item_mask = torch.zeros(B, N, dtype=torch.bool)
@@ -177,13 +179,18 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
             spans[b, k] = torch.tensor([start, end])
             kinds[b, start:end] = KIND_IDS[constant.kind]
             constant_kinds[b, k] = KIND_IDS[constant.kind]
+        forms = [word_forms(word) for word in words[b]]
         for c, (name, ids) in enumerate(zip(sample.table.header, headers[b])):
             header_tokens[b, c, : len(ids)] = torch.tensor(ids)
             content = {w for w in tokenize(name) if w not in STOPWORDS}
+            stems = set().union(*(word_forms(w) for w in content))
             for q, word in enumerate(words[b]):
                 if word in content:
                     token_columns[b, q, c] = 1.0
+                if forms[q] & stems:
+                    token_stems[b, q, c] = 1.0
             column_features[b, c, 0] = header_match(sample.question, name)
+            column_features[b, c, 3] = header_match(sample.question, name, stems=True)
         r, c = sample.table.shape
         column_features[b, :c, 1] = torch.from_numpy((~np.isnan(sample.table.numbers)).mean(0)).float()
         for n, item in enumerate(sample.items):
@@ -203,6 +210,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         header_mask=header_tokens != 0,
         column_features=column_features,
         token_columns=token_columns,
+        token_stems=token_stems,
         constant_spans=spans,
         constant_kinds=constant_kinds,
         compatible=compatible,

@@ -147,12 +147,15 @@ def speaks_of_order(question: Question) -> bool:
     return any(token in ORDER_WORDS for token in question.tokens)
 
 
-def header_match(question: Question, header: str) -> float:
+def header_match(question: Question, header: str, stems: bool = False) -> float:
     """Share of a header's non-stopword tokens that occur in the question; 1.0 when it occurs whole.
 
+    With ``stems`` a header word also counts when it shares a stem with a question
+    word (see `word_forms`): "districts" names the column "District".
+
     >>> question = Question("how many goals", ["how", "many", "goals"])
-    >>> header_match(question, "Goals scored"), header_match(question, "Team")
-    (0.5, 0.0)
+    >>> header_match(question, "Goals scored"), header_match(question, "Team"), header_match(question, "Goal", stems=True)
+    (0.5, 0.0, 1.0)
     """
     words = tokenize(header)
     if not words:
@@ -161,6 +164,9 @@ def header_match(question: Question, header: str) -> float:
     if contains_phrase(joined, " ".join(words)):
         return 1.0
     content = [w for w in words if w not in STOPWORDS] or words
+    if stems:
+        forms = set().union(*(word_forms(token) for token in question.tokens))
+        return sum(bool(word_forms(w) & forms) for w in content) / len(content)
     return sum(w in question.tokens for w in content) / len(content)
 
 
