@@ -30,7 +30,8 @@ OPTIONS = {
     "fast weights": {"history": "fast_weights"},
     "lstm": {"history": "lstm"},
     "read head": {"step_memory": "read_head"},
-    "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head"},
+    "stem linking": {"linking": "stems"},
+    "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head", "linking": "stems"},
 }
 
 
@@ -103,14 +104,14 @@ def test_gradients_reach_the_options_own_parameters(options):
     model.train()
     model(collate(samples, model.vocab))[-1].backward()
     controller = model.controller
-    own = [controller.halt, controller.reader, controller.history]
+    own = [controller.halt, controller.reader, controller.history, controller.column_words]
     for module in filter(None, own):
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module
 
 
 @pytest.mark.parametrize(
-    "field, value", [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("ponder_weight", -1), ("fast_decay", 0)]
+    "field, value", [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("linking", "fuzzy"), ("ponder_weight", -1), ("fast_decay", 0)]
 )
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
     with pytest.raises(ConfigError, match=f"model.{field}"):
