@@ -111,7 +111,8 @@ def test_gradients_reach_the_options_own_parameters(options):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("linking", "fuzzy"), ("ponder_weight", -1), ("fast_decay", 0)]
+    "field, value",
+    [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("linking", "fuzzy"), ("ponder_weight", -1), ("fast_decay", 0)],
 )
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
     with pytest.raises(ConfigError, match=f"model.{field}"):

@@ -129,7 +129,9 @@ class Batch:
     question_mask: torch.Tensor  # (B, Q) bool
     header_tokens: torch.Tensor  # (B, C, L) word ids of each column name
     header_mask: torch.Tensor  # (B, C, L) bool
-    column_features: torch.Tensor  # (B, C, 4) header/question match, share of numeric cells, log(1 + cells matching the question), header/question match by stems
+    column_features: (
+        torch.Tensor
+    )  # (B, C, 4) header/question match, share of numeric cells, log(1 + cells matching the question), header/question match by stems
     token_columns: torch.Tensor  # (B, Q, C) 1 where question word q is a word of column c's name
     token_stems: torch.Tensor  # (B, Q, C) 1 where question word q shares a stem with a word of column c's name
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
