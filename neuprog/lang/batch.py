@@ -96,8 +96,27 @@ class TableBatch:
         )
 
     def take(self, index: torch.Tensor) -> TableBatch:
-        """The tables at ``index`` (1-D, repeats allowed), in that order."""
-        return TableBatch(**{name: getattr(self, name).index_select(0, index) for name in self.__dataclass_fields__})
+        """The tables at ``index`` (1-D, repeats allowed), in that order.
+
+        Each tensor is selected when first read: hard execution takes the rows of
+        every op a question chose, and most ops read only a few of the tensors.
+
+        >>> table = Table.from_rows(["a"], [["1"], ["2"]])
+        >>> batch = TableBatch.build([table, Table.from_rows(["b"], [["3"]])], [[], []])
+        >>> batch.take(torch.tensor([1, 1])).numbers[:, :, 0].tolist()
+        [[3.0, 0.0], [3.0, 0.0]]
+        """
+        taken = object.__new__(TableBatch)
+        taken.__dict__["_taken_from"] = (self, index)
+        return taken
+
+    def __getattr__(self, name: str) -> torch.Tensor:
+        """A tensor of a batch made by `take`, selected from its source on first reading and kept."""
+        source = self.__dict__.get("_taken_from")
+        if source is None or name not in TableBatch.__dataclass_fields__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = self.__dict__[name] = getattr(source[0], name).index_select(0, source[1])
+        return value
 
     def repeat(self, times: int) -> TableBatch:
         """Each table ``times`` times in a row: (B, ...) -> (B * times, ...)."""
@@ -106,6 +125,9 @@ class TableBatch:
     def value_order(self, descending: bool, by_number: bool = False) -> torch.Tensor:
         """(B, R, C) row indices per column sorted by order key (or number), rows without one last, ties in table order; cached."""
         cache = self.__dict__.setdefault("_orders", {})
+        source = self.__dict__.get("_taken_from")
+        if (descending, by_number) not in cache and source is not None:  # sorted once, for the batch it was taken from
+            cache[descending, by_number] = source[0].value_order(descending, by_number).index_select(0, source[1])
         if (descending, by_number) not in cache:
             missing = torch.tensor(float("-inf") if descending else float("inf"), device=self.numbers.device)
             present, values = (self.has_number, self.numbers) if by_number else (self.has_order, self.order)
