@@ -105,7 +105,7 @@ def test_syntax_error_names_line_and_column(text, where):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('s1 = ALL_ROWS WHERE "Year" ? 3', "(expected a comparison (> < >= <= = != LIKE))"),
+        ('s1 = ALL_ROWS WHERE "Year" ? 3', "(expected a comparison (> < >= <= = != LIKE NOT LIKE))"),
         ('s1 = ALL_ROWS WHERE "Year" >', "a number"),
         ("s1 ALL_ROWS", "(expected =)"),
         ('s1 = ALL_ROWS WHERE "Year" > 2005 @', "(expected ; or a new line)"),

@@ -26,7 +26,7 @@ _EXPECTED = {
     "SELECT": "SELECT",
     "FROM": "FROM",
     "STAR": "*",
-    "COMPARE": "a comparison (> < >= <= = != LIKE)",
+    "COMPARE": "a comparison (> < >= <= = != LIKE NOT LIKE)",
     "BINOP": "- + / AND OR",
     "EQUAL": "=",
     "LPAR": "(",
@@ -96,7 +96,7 @@ class _Build(Transformer):
         shape, args = [], []
         for child in children:
             if isinstance(child, Token):
-                shape.append(child.upper())
+                shape.append(" ".join(child.upper().split()))  # NOT  LIKE is NOT LIKE
             elif isinstance(child, _Form):  # a projection inside SELECT
                 shape.extend(child.shape)
                 args.extend(child.args)

@@ -152,6 +152,17 @@ class or_select:
         return union(rows, by_column_and_constant(batch.matches, column, phrase))  # (B, R)
 
 
+@op("{rows} WHERE {column} NOT LIKE {phrase}", facts=FILTER, words="{column} does not contain {phrase}")
+class select_not:
+    """Rows whose cell in `column` does not contain the question phrase `phrase` ("other than", "besides", "not")."""
+
+    def exact(table: Table, rows: RowMask, column: Column, phrase: Constant) -> RowMask:
+        return rows & ~table.phrase_matches(phrase)[:, column]
+
+    def soft(batch, rows, column, phrase):
+        return rows * (1.0 - by_column_and_constant(batch.matches, column, phrase))  # (B, R)
+
+
 @op("{rows} WHERE {column} = {value}", facts=FILTER, words="{column} = {value}")
 class equal:
     """Rows whose cell in `column` equals `value` (as a number, a date or the whole text)."""
