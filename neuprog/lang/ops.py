@@ -319,6 +319,18 @@ class average:
         return (column * totals / counts.clamp(min=1e-6)).sum(dim=1)  # (B,)
 
 
+@op("VALUE({column}, {phrase})", name="value", words="{column} of the rows mentioning {phrase}")
+class named_value:
+    """The sum of the numbers in `column` over every row that has a cell containing the question phrase `phrase` (0 if none): a named row's value, as "how many more A than B" compares."""
+
+    def exact(table: Table, column: Column, phrase: Constant) -> Scalar:
+        return float(numbers_in(table, table.phrase_matches(phrase).any(axis=1), column)[1].sum())
+
+    def soft(batch, column, phrase):
+        mentioning = torch.einsum("bkr,bk->br", batch.matches.amax(dim=3), phrase)  # (B, R) rows with a cell holding the phrase
+        return torch.einsum("br,brc,bc->b", mentioning, batch.numbers * batch.has_number, column)  # (B,)
+
+
 def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
     def exact(table: Table, rows: RowMask, column: Column) -> Scalar:
         values = numbers_in(table, rows, column)[1]
