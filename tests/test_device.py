@@ -56,14 +56,16 @@ class UnplacedTensors(TorchFunctionMode):
     ids=["default", "act", "fast weights", "lstm", "read head"],
 )
 def test_training_and_prediction_create_no_tensor_off_the_batch_device(options):
-    torch.manual_seed(0)  # whether search finds a program in two passes depends on the initial weights; fix them
+    torch.manual_seed(0)  # how soon search finds a program depends on the initial weights; fix them
     samples = load_samples(SAMPLE, "sample-train", limit=24)
     model = NeuralProgrammer(BUILTINS, Vocab.build(samples), ModelConfig(hidden=16, embedding=8, search_samples=4, search_memory=2, **options))
     batch = collate(samples, model.vocab)  # built on the CPU, as a data loader would; the model moves it
     with UnplacedTensors() as unplaced:
-        for _ in range(2):  # the second pass also replays programs search remembered
+        for passes in range(1, 9):  # passes after the first find also replay programs search remembered
             model.train()
             model(batch)[-1].backward()
+            if passes >= 2 and model.memory:
+                break
         model.predict(batch)
     assert model.memory, "search found programs, so the memory path ran"
     assert unplaced.found == []
