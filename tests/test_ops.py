@@ -151,3 +151,15 @@ def test_most_common_picks_the_most_frequent_value(olympics):
 def test_difference_subtracts_later_scalar_from_earlier(olympics):
     program = parse('s1 = ALL_ROWS; s2 = SELECT SUM("Points") FROM s1; s3 = SELECT COUNT(*) FROM s1; s4 = s2 - s3')
     assert interpret(program, olympics) == np.float64(23 - 4)
+
+
+def test_not_like_keeps_the_rows_that_do_not_mention_the_phrase(olympics):
+    program = parse('s1 = ALL_ROWS WHERE "Venue" not  like \'athens\'; s2 = SELECT "Venue" FROM s1')
+    assert [step.op for step in program.steps] == ["select_not", "print"]
+    assert answer_texts(interpret(program, olympics), olympics) == ["Sydney", "Beijing", "London"]
+
+
+def test_value_reads_a_named_row_so_two_values_can_be_subtracted(olympics):
+    program = parse("s1 = VALUE(\"Points\", 'sydney'); s2 = VALUE(\"Points\", 'london'); s3 = s1 - s2")
+    assert interpret(program, olympics) == 12 - (-3)
+    assert interpret(parse("s1 = VALUE(\"Points\", 'tokyo')"), olympics) == 0.0
