@@ -125,15 +125,16 @@ class TableBatch:
     def value_order(self, descending: bool, by_number: bool = False) -> torch.Tensor:
         """(B, R, C) row indices per column sorted by order key (or number), rows without one last, ties in table order; cached."""
         cache = self.__dict__.setdefault("_orders", {})
+        key = (descending, by_number)
         source = self.__dict__.get("_taken_from")
-        if (descending, by_number) not in cache and source is not None:  # sorted once, for the batch it was taken from
-            cache[descending, by_number] = source[0].value_order(descending, by_number).index_select(0, source[1])
-        if (descending, by_number) not in cache:
+        if key not in cache and source is not None:  # sorted once, for the batch it was taken from
+            cache[key] = source[0].value_order(descending, by_number).index_select(0, source[1])
+        elif key not in cache:
             missing = torch.tensor(float("-inf") if descending else float("inf"), device=self.numbers.device)
             present, values = (self.has_number, self.numbers) if by_number else (self.has_order, self.order)
             keys = torch.where(present > 0, values, missing)  # (B, R, C)
-            cache[descending, by_number] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
-        return cache[descending, by_number]
+            cache[key] = torch.sort(keys, dim=1, descending=descending, stable=True).indices
+        return cache[key]
 
     def to(self, device: torch.device | str) -> TableBatch:
         return TableBatch(**{name: getattr(self, name).to(device) for name in self.__dataclass_fields__})
