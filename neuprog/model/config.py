@@ -39,6 +39,10 @@ class ModelConfig(_Strict):
     """Programs sampled per question while training; the likelihood of those whose exact answer is right is added to the loss (0 turns search off)."""
     search_weight: float = Field(1.0, ge=0, le=1e6)
     """Weight of that search term."""
+    search_beta: float = Field(1.0, ge=0, le=1)
+    """How the search term shares credit among a question's correct programs: 1 is their summed likelihood (marginal likelihood, which favours the program already most probable); 0 gives each the same weight, so a spurious program found first does not take all the credit (Guu et al. 2017's meritocratic update); values between interpolate."""
+    answer_weight: float = Field(1.0, ge=0, le=1e6)
+    """Weight of the soft-execution answer loss; 0 trains on the search term alone and skips soft execution while training (faster steps)."""
     search_memory: int = Field(4, ge=0, le=1000)
     """Correct programs remembered per training question and retried every time it comes up (0: no memory)."""
     search_explore: float = Field(0.2, ge=0, le=1)

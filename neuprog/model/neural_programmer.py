@@ -46,7 +46,10 @@ class Prediction:
 
 
 class NeuralProgrammer(nn.Module):
-    """``model(batch, hard=False) -> (choices, execution, loss)``; the loss is None for batches without answers."""
+    """``model(batch, hard=False) -> (choices, execution, loss)``; the loss is None for batches without answers.
+
+    The execution is None only while training on search alone (``answer_weight`` 0).
+    """
 
     def __init__(self, registry: Registry, vocab: Vocab, config: ModelConfig, scalar_weight: float = 1.0) -> None:
         super().__init__()
@@ -60,18 +63,23 @@ class NeuralProgrammer(nn.Module):
     def device(self) -> torch.device:
         return self.controller.ops.device
 
-    def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution, torch.Tensor | None]:
+    def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution | None, torch.Tensor | None]:
         batch = batch.to(self.device)
         choices = self.controller(batch)
-        execution = execute(self.registry, batch.tables, choices, hard=hard)
+        searching = self.training and self.config.search_samples > 0
+        soft = not (searching and self.config.answer_weight == 0)  # search alone needs no soft execution
+        execution = execute(self.registry, batch.tables, choices, hard=hard) if soft else None
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():
-            loss = answer_loss(execution, batch, self.registry, self.scalar_weight)
+            loss = choices.ops.sum() * 0.0
+            if execution is not None:
+                loss = self.config.answer_weight * answer_loss(execution, batch, self.registry, self.scalar_weight)
             if choices.ponder is not None:
                 loss = loss + self.config.ponder_weight * choices.ponder.mean()
-            if self.training and self.config.search_samples:
-                loss = loss + self.config.search_weight * search_loss(
-                    self.registry, batch, choices, self.config.search_samples, self.config.search_explore, self.memory, self.config.search_memory
+            if searching:
+                config = self.config
+                loss = loss + config.search_weight * search_loss(
+                    self.registry, batch, choices, config.search_samples, config.search_explore, self.memory, config.search_memory, config.search_beta
                 )
         return choices, execution, loss
 

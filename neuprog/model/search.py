@@ -95,7 +95,14 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
 
 
 def search_loss(
-    registry: Registry, batch: Batch, choices: Choices, samples: int, explore: float = 0.0, memory: dict | None = None, remember: int = 4
+    registry: Registry,
+    batch: Batch,
+    choices: Choices,
+    samples: int,
+    explore: float = 0.0,
+    memory: dict | None = None,
+    remember: int = 4,
+    beta: float = 1.0,
 ) -> torch.Tensor:
     """-log of the probability of the correct programs, averaged over questions that have one (0 if none).
 
@@ -103,6 +110,8 @@ def search_loss(
     up to ``remember`` correct programs found earlier and kept in ``memory``
     (question id -> list of programs, each a tuple of the `Picks` parts as flat
     tuples of indices), so a rare find keeps teaching after the batch it was found in.
+    With ``beta`` below 1 the correct programs share the credit by their
+    probability to the power ``beta`` (0: equally) instead of by probability.
     """
     picks = sample_choices(registry, choices, samples, explore)  # (B, S, ...) each part
     if memory is not None and remember:
@@ -114,8 +123,27 @@ def search_loss(
         return choices.ops.sum() * 0.0
     same = _repeated(picks.signature(registry))  # choices a program does not use do not tell programs apart
     program = choices.log_prob(registry, picks).masked_fill(~right | same, float("-inf"))  # (B, S)
-    found = right.any(1)
-    return -torch.logsumexp(program[found], dim=1).mean()
+    return shared_credit(program[right.any(1)], beta)
+
+
+def shared_credit(program: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+    """The search loss of (B, S) log-probabilities of correct programs (-inf for the others), averaged over B.
+
+    beta 1 is -log of their summed probability; below 1, each program's -log p
+    weighted by its share of p ** beta (a constant, so the gradient is that share).
+
+    >>> program = torch.tensor([[0.5, 0.25, 0.0]]).log()
+    >>> round(shared_credit(program).item(), 4), round(shared_credit(program, beta=0.0).item(), 4)
+    (0.2877, 1.0397)
+    """
+    if beta == 1.0:
+        return -torch.logsumexp(program, dim=1).mean()
+    program = program[program.isfinite().any(1)]  # questions whose correct programs the controller can still write
+    if not len(program):
+        return program.sum() * 0.0
+    finite = program.isfinite()  # (B', S)
+    credit = torch.softmax((beta * program.detach()).masked_fill(~finite, float("-inf")), dim=1)  # (B', S) each correct program's share
+    return -(credit * program.masked_fill(~finite, 0.0)).sum(1).mean()
 
 
 def _repeated(programs: torch.Tensor) -> torch.Tensor:
