@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from neuprog.model.features import collate
+from neuprog.lang.cues import licensed
 from neuprog.model.search import shared_credit
 from tests.test_controller_options import model_with
 
@@ -55,3 +56,41 @@ def test_search_alone_trains_the_controller_without_soft_execution(beta):
     assert model.controller.ops.grad is not None and model.controller.ops.grad.abs().sum() > 0
     model.eval()
     assert model(batch)[1] is not None, "outside training the soft execution is still there to inspect"
+
+
+def test_with_cues_search_remembers_only_programs_whose_ops_the_question_licenses():
+    model, samples = model_with({}, search_samples=12, search_memory=4, search_explore=0.8, search_cues=True)
+    batch = collate(samples, model.vocab)
+    model.train()
+    for _ in range(4):
+        model(batch)[-1].backward()
+    assert model.memory, "search found correct programs the questions license"
+    questions = {sample.id: set(sample.question.tokens) for sample in samples}
+    for question_id, programs in model.memory.items():
+        for program in programs:
+            ops = [model.registry.names[index] for index in program[0]]
+            assert all(licensed(model.registry[name].cues, questions[question_id]) for name in ops), (question_id, ops)
+
+
+def test_without_cues_search_credits_programs_the_question_does_not_license():
+    model, samples = model_with({}, search_samples=12, search_memory=4, search_explore=0.8)
+    batch = collate(samples, model.vocab)
+    model.train()
+    for _ in range(4):
+        model(batch)[-1].backward()
+    questions = {sample.id: set(sample.question.tokens) for sample in samples}
+    unlicensed = [
+        program
+        for question_id, programs in model.memory.items()
+        for program in programs
+        if not all(licensed(model.registry[model.registry.names[index]].cues, questions[question_id]) for index in program[0])
+    ]
+    assert unlicensed, "the cue test above would pass without cues: it must see programs cues rule out"
+
+
+def test_cues_are_lowercase_words_and_the_lexical_ops_declare_them():
+    from neuprog.lang.ops import BUILTINS
+
+    for op in BUILTINS:
+        assert all(word == word.lower() and word.isalpha() for word in op.cues), op.name
+    assert {op.name for op in BUILTINS if op.cues} >= {"argmax", "argmin", "most_common", "first", "last", "sum", "average", "difference", "greater"}

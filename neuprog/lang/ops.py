@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from neuprog.lang import cues
 from neuprog.lang.batch import TableBatch
 from neuprog.lang.registry import Registry
 from neuprog.lang.values import Cells, Column, RowMask, Scalar
@@ -117,7 +118,7 @@ def _comparison(name: str, symbol: str, compare, doc: str):
         return rows * passing_soft(batch, column, value, compare)  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("{rows} WHERE {column} %s {value}" % symbol, facts=FILTER, words="{column} %s {value}" % symbol)(spec)
+    return op("{rows} WHERE {column} %s {value}" % symbol, facts=FILTER, words="{column} %s {value}" % symbol, cues=cues.THRESHOLDS)(spec)
 
 
 greater = _comparison("greater", ">", lambda a, b: a > b, "Rows whose value in `column` is greater than `value`.")
@@ -134,7 +135,8 @@ def _widening(name: str, symbol: str, compare, doc: str):
         return union(rows, passing_soft(batch, column, value, compare))  # (B, R)
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
-    return op("{rows} OR {column} %s {value}" % symbol, facts=("widens", "idempotent"), words="{rows} plus those where {column} %s {value}" % symbol)(spec)
+    words = "{rows} plus those where {column} %s {value}" % symbol
+    return op("{rows} OR {column} %s {value}" % symbol, facts=("widens", "idempotent"), words=words, cues=cues.THRESHOLDS)(spec)
 
 
 or_greater = _widening("or_greater", ">", lambda a, b: a > b, "The selected rows plus every row whose value in `column` is greater than `value`.")
@@ -152,7 +154,7 @@ class or_select:
         return union(rows, by_column_and_constant(batch.matches, column, phrase))  # (B, R)
 
 
-@op("{rows} WHERE {column} NOT LIKE {phrase}", facts=FILTER, words="{column} does not contain {phrase}")
+@op("{rows} WHERE {column} NOT LIKE {phrase}", facts=FILTER, words="{column} does not contain {phrase}", cues=cues.NEGATIONS)
 class select_not:
     """Rows whose cell in `column` does not contain the question phrase `phrase` ("other than", "besides", "not")."""
 
@@ -174,7 +176,7 @@ class equal:
         return rows * by_column_and_constant(batch.equals, column, value)  # (B, R)
 
 
-@op("FIRST({rows})", facts=PICK_ONE, words="the first of {rows}")
+@op("FIRST({rows})", facts=PICK_ONE, words="the first of {rows}", cues=cues.ORDER)
 class first:
     """The first selected row, in table order."""
 
@@ -185,7 +187,7 @@ class first:
         return first_of(rows, dim=1)  # (B, R)
 
 
-@op("LAST({rows})", facts=PICK_ONE, words="the last of {rows}")
+@op("LAST({rows})", facts=PICK_ONE, words="the last of {rows}", cues=cues.ORDER)
 class last:
     """The last selected row, in table order."""
 
@@ -196,7 +198,7 @@ class last:
         return first_of(rows.flip(1), dim=1).flip(1)  # (B, R)
 
 
-@op("PREV({rows})", words="the row above each of {rows}")
+@op("PREV({rows})", words="the row above each of {rows}", cues=cues.ORDER)
 class prev:
     """The row just above each selected row."""
 
@@ -207,7 +209,7 @@ class prev:
         return torch.cat([rows[:, 1:], torch.zeros_like(rows[:, :1])], dim=1)  # (B, R)
 
 
-@op("NEXT({rows})", name="next", words="the row below each of {rows}")
+@op("NEXT({rows})", name="next", words="the row below each of {rows}", cues=cues.ORDER)
 class next_row:
     """The row just below each selected row."""
 
@@ -231,14 +233,14 @@ def _extreme_row(name: str, descending: bool, doc: str):
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
     words = "the row with the %s {column} among {rows}" % ("largest" if descending else "smallest")
-    return op("%s({rows}, {column})" % name.upper(), facts=("one_row", "narrows", "idempotent"), words=words)(spec)
+    return op("%s({rows}, {column})" % name.upper(), facts=("one_row", "narrows", "idempotent"), words=words, cues=cues.EXTREMES)(spec)
 
 
 argmax = _extreme_row("argmax", True, "The selected row with the largest number (or latest date) in `column` (the earlier row on ties).")
 argmin = _extreme_row("argmin", False, "The selected row with the smallest number (or earliest date) in `column` (the earlier row on ties).")
 
 
-@op("MOST_COMMON({rows}, {column})", facts=("narrows", "idempotent"), words="{n} with the most common {column} among {rows}")
+@op("MOST_COMMON({rows}, {column})", facts=("narrows", "idempotent"), words="{n} with the most common {column} among {rows}", cues=cues.FREQUENCY)
 class most_common:
     """Selected rows holding the most frequent non-empty value of `column` (the first-seen value on ties)."""
 
@@ -294,7 +296,7 @@ class count:
         return rows.sum(dim=1)  # (B,)
 
 
-@op("SELECT SUM({column}) FROM {rows}", name="sum", words="sum of {column} over {rows}")
+@op("SELECT SUM({column}) FROM {rows}", name="sum", words="sum of {column} over {rows}", cues=cues.TOTALS)
 class column_sum:
     """The sum of the numbers in `column` over the selected rows (0 if none)."""
 
@@ -305,7 +307,7 @@ class column_sum:
         return torch.einsum("br,brc,bc->b", rows, batch.numbers * batch.has_number, column)  # (B,)
 
 
-@op("SELECT AVG({column}) FROM {rows}", words="average {column} over {rows}")
+@op("SELECT AVG({column}) FROM {rows}", words="average {column} over {rows}", cues=cues.AVERAGES)
 class average:
     """The mean of the numbers in `column` over the selected rows (0 if none)."""
 
@@ -341,14 +343,14 @@ def _extreme_value(name: str, keyword: str, descending: bool, doc: str):
 
     spec = type(name, (), {"__doc__": doc, "exact": staticmethod(exact), "soft": staticmethod(soft)})
     words = "%s {column} among {rows}" % ("largest" if descending else "smallest")
-    return op("SELECT %s({column}) FROM {rows}" % keyword, words=words)(spec)
+    return op("SELECT %s({column}) FROM {rows}" % keyword, words=words, cues=cues.EXTREMES)(spec)
 
 
 maximum = _extreme_value("maximum", "MAX", True, "The largest number in `column` over the selected rows (0 if none).")
 minimum = _extreme_value("minimum", "MIN", False, "The smallest number in `column` over the selected rows (0 if none).")
 
 
-@op("{first} - {second}", facts=("right_neutral",), words="{first} minus {second}")
+@op("{first} - {second}", facts=("right_neutral",), words="{first} minus {second}", cues=cues.DIFFERENCES)
 class difference:
     """The earlier scalar minus the later one."""
 
@@ -359,7 +361,7 @@ class difference:
         return first - second  # (B,)
 
 
-@op("{first} + {second}", facts=("neutral",), words="{first} plus {second}")
+@op("{first} + {second}", facts=("neutral",), words="{first} plus {second}", cues=cues.TOTALS)
 class plus:
     """The sum of two earlier scalars."""
 

@@ -46,6 +46,8 @@ class Op:
     soft: Callable[..., Any]
     facts: frozenset[str] = frozenset()
     words: str = ""
+    cues: frozenset[str] = frozenset()
+    """Question words that license the op in search (``search_cues``); empty: any question (see `neuprog.lang.cues`)."""
 
     def has(self, fact: str) -> bool:
         """Whether the op declares the algebraic fact ``fact``.
@@ -187,13 +189,21 @@ class Registry:
         self._shapes[shape] = op_
         return op_
 
-    def op(self, template: str | None = None, name: str | None = None, facts: typing.Iterable[str] = (), words: str | None = None) -> Callable[[type], Op]:
+    def op(
+        self,
+        template: str | None = None,
+        name: str | None = None,
+        facts: typing.Iterable[str] = (),
+        words: str | None = None,
+        cues: typing.Iterable[str] = (),
+    ) -> Callable[[type], Op]:
         """Class decorator declaring an op from ``exact`` and ``soft`` functions and a docstring.
 
         The op is named after the class unless ``name`` is given (so a class need not
         shadow a Python builtin such as ``sum``). The default template is the call
         form ``NAME(arg, ...)``; the default words are the template. ``facts`` name
-        the algebraic laws the op obeys (`neuprog.lang.facts.FACTS`).
+        the algebraic laws the op obeys (`neuprog.lang.facts.FACTS`); ``cues`` are the
+        question words that license it in search (`neuprog.lang.cues`).
         """
 
         def declare(spec: type) -> Op:
@@ -206,7 +216,7 @@ class Registry:
             doc = inspect.cleandoc(spec.__doc__ or "").split("\n")[0]
             if not doc:
                 raise RegistryError(f"op {op_name}: give it a one-line docstring")
-            return self.register(Op(op_name, params, returns, text, doc, exact, soft, frozenset(facts), words or text))
+            return self.register(Op(op_name, params, returns, text, doc, exact, soft, frozenset(facts), words or text, frozenset(cues)))
 
         return declare
 

@@ -41,6 +41,8 @@ class ModelConfig(_Strict):
     """Weight of that search term."""
     search_beta: float = Field(1.0, ge=0, le=1)
     """How the search term shares credit among a question's correct programs: 1 is their summed likelihood (marginal likelihood, which favours the program already most probable); 0 gives each the same weight, so a spurious program found first does not take all the credit (Guu et al. 2017's meritocratic update); values between interpolate."""
+    search_cues: bool = False
+    """Search credits (and remembers) a correct program only when the question holds a cue word of every op it uses that declares cues (``Op.cues``: "total" for SUM, a superlative or comparative for ARGMAX, an order word for FIRST, ...), so a program right by accident, such as MOST_COMMON for a question that names no frequency, earns nothing."""
     answer_weight: float = Field(1.0, ge=0, le=1e6)
     """Weight of the soft-execution answer loss; 0 trains on the search term alone and skips soft execution while training (faster steps)."""
     search_memory: int = Field(4, ge=0, le=1000)

@@ -79,7 +79,7 @@ class NeuralProgrammer(nn.Module):
             if searching:
                 config = self.config
                 loss = loss + config.search_weight * search_loss(
-                    self.registry, batch, choices, config.search_samples, config.search_explore, self.memory, config.search_memory, config.search_beta
+                    self.registry, batch, choices, config.search_samples, config.search_explore, self.memory, config.search_memory, config.search_beta, config.search_cues
                 )
         return choices, execution, loss
 

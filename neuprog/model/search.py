@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from neuprog.lang.choices import Choices, Picks
+from neuprog.lang.cues import licensed
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import execute
 from neuprog.lang.values import Cells, Scalar
@@ -103,6 +104,7 @@ def search_loss(
     memory: dict | None = None,
     remember: int = 4,
     beta: float = 1.0,
+    cues: bool = False,
 ) -> torch.Tensor:
     """-log of the probability of the correct programs, averaged over questions that have one (0 if none).
 
@@ -112,11 +114,14 @@ def search_loss(
     tuples of indices), so a rare find keeps teaching after the batch it was found in.
     With ``beta`` below 1 the correct programs share the credit by their
     probability to the power ``beta`` (0: equally) instead of by probability.
+    With ``cues``, a program counts as correct only if `cued_programs` allows it.
     """
     picks = sample_choices(registry, choices, samples, explore)  # (B, S, ...) each part
     if memory is not None and remember:
         picks = _with_memory(batch, memory, remember, picks)
     right = correct_programs(registry, batch, picks)  # (B, S + M)
+    if cues:
+        right &= cued_programs(registry, batch, picks)
     if memory is not None and remember:
         _remember(batch, memory, remember, picks, right)
     if not right.any():
@@ -144,6 +149,16 @@ def shared_credit(program: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
     finite = program.isfinite()  # (B', S)
     credit = torch.softmax((beta * program.detach()).masked_fill(~finite, float("-inf")), dim=1)  # (B', S) each correct program's share
     return -(credit * program.masked_fill(~finite, 0.0)).sum(1).mean()
+
+
+def cued_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Tensor:
+    """(B, S) whether each program's question holds a cue word of every op the program runs that declares cues."""
+    words = [set(sample.question.tokens) for sample in batch.samples]
+    allowed = torch.tensor([[licensed(op.cues, said) for op in registry] for said in words], device=picks.ops.device)  # (B, O)
+    B, S, T = picks.ops.shape
+    fits = allowed.gather(1, picks.ops.reshape(B, S * T)).reshape(B, S, T)  # (B, S, T)
+    runs = torch.arange(T, device=fits.device) <= picks.ends().unsqueeze(2)  # (B, S, T) the steps before the program stops
+    return (fits | ~runs).all(2)
 
 
 def _repeated(programs: torch.Tensor) -> torch.Tensor:
