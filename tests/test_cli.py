@@ -37,6 +37,15 @@ def test_ops_lists_every_builtin_with_signature_and_template(capsys):
     assert out.count(") -> ") >= 18 and "SELECT COUNT(*) FROM {rows}" in out
 
 
+def test_ops_lists_the_cue_words_of_ops_that_have_them(capsys):
+    assert main(["ops"]) == 0
+    listing = capsys.readouterr().out
+    argmax = listing.split("\nargmax(")[1].split("\nargmin(")[0]
+    assert "cues:" in argmax and "longest" in argmax.split("cues:")[1].split()
+    count = listing.split("\ncount(")[1].split("\nsum(")[0]
+    assert "cues:" not in count, "an op any question may use declares no cues"
+
+
 def test_run_prints_the_answer(cities, capsys):
     assert main(["run", str(cities), 's1 = ALL_ROWS WHERE "Population" > 250000; s2 = SELECT "City" FROM s1']) == 0
     assert capsys.readouterr().out.split("\n")[:2] == ["Oslo", "Bergen"]

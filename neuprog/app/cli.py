@@ -45,7 +45,8 @@ def _ops(args) -> None:
             arguments = op.signature.split(" -> ")[0][len(op.name) :]
             print(f"| `{op.name}` | `{arguments}` → {op.returns.__name__} | `{op.template}` | {op.doc} | {facts} |")
         else:
-            print(f"{op.signature}\n    {op.template}\n    {op.doc}" + (f"\n    facts: {facts}" if facts else ""))
+            cues = f"\n    cues: {' '.join(sorted(op.cues))}" if op.cues else ""
+            print(f"{op.signature}\n    {op.template}\n    {op.doc}" + (f"\n    facts: {facts}" if facts else "") + cues)
 
 
 class _Parser(argparse.ArgumentParser):
