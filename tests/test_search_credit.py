@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from neuprog.model.features import collate
 from neuprog.lang.cues import licensed
+from neuprog.model.features import collate
 from neuprog.model.search import shared_credit
 from tests.test_controller_options import model_with
 
@@ -48,7 +48,7 @@ def test_search_alone_trains_the_controller_without_soft_execution(beta):
     model.train()
     losses = []
     for _ in range(3):
-        choices, execution, loss = model(batch)
+        _, execution, loss = model(batch)
         assert execution is None  # search alone runs programs exactly; nothing is soft-executed
         loss.backward()
         losses.append(loss.item())

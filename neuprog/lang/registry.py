@@ -190,12 +190,7 @@ class Registry:
         return op_
 
     def op(
-        self,
-        template: str | None = None,
-        name: str | None = None,
-        facts: typing.Iterable[str] = (),
-        words: str | None = None,
-        cues: typing.Iterable[str] = (),
+        self, template: str | None = None, name: str | None = None, facts: typing.Iterable[str] = (), words: str | None = None, cues: typing.Iterable[str] = ()
     ) -> Callable[[type], Op]:
         """Class decorator declaring an op from ``exact`` and ``soft`` functions and a docstring.
 

@@ -77,10 +77,7 @@ class NeuralProgrammer(nn.Module):
             if choices.ponder is not None:
                 loss = loss + self.config.ponder_weight * choices.ponder.mean()
             if searching:
-                config = self.config
-                loss = loss + config.search_weight * search_loss(
-                    self.registry, batch, choices, config.search_samples, config.search_explore, self.memory, config.search_memory, config.search_beta, config.search_cues
-                )
+                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config, self.memory)
         return choices, execution, loss
 
     def get_extra_state(self) -> dict:

@@ -9,6 +9,7 @@ from neuprog.lang.cues import licensed
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import execute
 from neuprog.lang.values import Cells, Scalar
+from neuprog.model.config import ModelConfig
 from neuprog.model.features import Batch
 
 
@@ -95,40 +96,30 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
     return right.reshape(B, S)
 
 
-def search_loss(
-    registry: Registry,
-    batch: Batch,
-    choices: Choices,
-    samples: int,
-    explore: float = 0.0,
-    memory: dict | None = None,
-    remember: int = 4,
-    beta: float = 1.0,
-    cues: bool = False,
-) -> torch.Tensor:
+def search_loss(registry: Registry, batch: Batch, choices: Choices, config: ModelConfig, memory: dict | None = None) -> torch.Tensor:
     """-log of the probability of the correct programs, averaged over questions that have one (0 if none).
 
-    The programs are ``samples`` drawn from the controller plus, per question,
-    up to ``remember`` correct programs found earlier and kept in ``memory``
-    (question id -> list of programs, each a tuple of the `Picks` parts as flat
-    tuples of indices), so a rare find keeps teaching after the batch it was found in.
-    With ``beta`` below 1 the correct programs share the credit by their
-    probability to the power ``beta`` (0: equally) instead of by probability.
-    With ``cues``, a program counts as correct only if `cued_programs` allows it.
+    The programs are ``config.search_samples`` drawn from the controller plus, per
+    question, up to ``config.search_memory`` correct programs found earlier and kept in
+    ``memory`` (question id -> list of programs, each a tuple of the `Picks` parts as
+    flat tuples of indices), so a rare find keeps teaching after the batch it was found
+    in. ``search_beta`` shares the credit among them (`shared_credit`); with
+    ``search_cues`` a program counts as correct only if `cued_programs` allows it.
     """
-    picks = sample_choices(registry, choices, samples, explore)  # (B, S, ...) each part
-    if memory is not None and remember:
+    remember = config.search_memory if memory is not None else 0
+    picks = sample_choices(registry, choices, config.search_samples, config.search_explore)  # (B, S, ...) each part
+    if remember:
         picks = _with_memory(batch, memory, remember, picks)
     right = correct_programs(registry, batch, picks)  # (B, S + M)
-    if cues:
+    if config.search_cues:
         right &= cued_programs(registry, batch, picks)
-    if memory is not None and remember:
+    if remember:
         _remember(batch, memory, remember, picks, right)
     if not right.any():
         return choices.ops.sum() * 0.0
     same = _repeated(picks.signature(registry))  # choices a program does not use do not tell programs apart
     program = choices.log_prob(registry, picks).masked_fill(~right | same, float("-inf"))  # (B, S)
-    return shared_credit(program[right.any(1)], beta)
+    return shared_credit(program[right.any(1)], config.search_beta)
 
 
 def shared_credit(program: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
