@@ -71,9 +71,10 @@ class NeuralProgrammer(nn.Module):
         execution = execute(self.registry, batch.tables, choices, hard=hard) if soft else None
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():
-            loss = choices.ops.sum() * 0.0
             if execution is not None:
                 loss = self.config.answer_weight * answer_loss(execution, batch, self.registry, self.scalar_weight)
+            else:
+                loss = choices.ops.sum() * 0.0  # search alone: the search term below is the whole loss
             if choices.ponder is not None:
                 loss = loss + self.config.ponder_weight * choices.ponder.mean()
             if searching:
