@@ -67,8 +67,17 @@ class ModelConfig(_Strict):
     """With 'fast_weights': inner-loop iterations in which the new state settles under A (0 ignores A)."""
     linking: Literal["exact", "stems"] = "exact"
     """How question words are linked to columns. 'exact': a word names a column when it is a word of the column's name. 'stems': also when the two share a stem ("districts" names "District", "female" names "females"), and the question encoder is told which of its words name a column."""
+    history_input: Literal["expected", "chosen"] = "expected"
+    """What the history cell reads after each step. 'expected': the op, column and constant vectors averaged under the step's distributions (the Neural Programmer's soft choice). 'chosen': the vectors of the op, column and constant the step picked (argmax when decoding, the sampled or remembered program in search), so each step is conditioned on the program so far, as in sequence-to-sequence program induction; search then scores each program by running the controller along it. Needs fixed halting and the stack rule."""
     step_memory: Literal["stack", "read_head"] = "stack"
     """How an op gets the earlier results it reads. 'stack': the most recent values of each type (see ``Op.arguments``). 'read_head': every step's results go to a memory slot, and each argument is read by a soft head over the slots (content by similarity to a key the controller emits, then a gate toward the newest slot, a shift and sharpening, as in the Neural Turing Machine)."""
+
+
+    @model_validator(mode="after")
+    def _chosen_history(self) -> ModelConfig:
+        if self.history_input == "chosen" and (self.halting != "fixed" or self.step_memory != "stack"):
+            raise ValueError("history_input 'chosen' needs halting 'fixed' and step_memory 'stack'")
+        return self
 
 
 class TrainConfig(_Strict):

@@ -7,11 +7,13 @@ from torch import nn
 
 from neuprog.lang.choices import Choices, uses
 from neuprog.lang.registry import Registry
+from neuprog.lang.values import Column
 from neuprog.model.addressing import ReadHead, stack_offsets
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Batch
 from neuprog.model.halting import halting_distribution, initial_bias
 from neuprog.model.history import history_cell
+from neuprog.model.steering import Steering
 from neuprog.tables.constant import Constant
 
 NEG = -1e9
@@ -33,6 +35,7 @@ class Controller(nn.Module):
         H, E = config.hidden, config.embedding
         self.config = config
         self.register_buffer("needs_constant", uses(registry, Constant), persistent=False)  # (O,)
+        self.register_buffer("takes_column", uses(registry, Column), persistent=False)  # (O,)
         self.register_buffer("answers", torch.tensor([op.answers for op in registry]), persistent=False)  # (O,)
         self.words = nn.Embedding(vocab_size, E, padding_idx=0)
         self.token_kinds = nn.Embedding(4, E)
@@ -94,14 +97,26 @@ class Controller(nn.Module):
         constants = constants + self.constant_kinds(batch.constant_kinds)
         return states, summary, columns, constants
 
-    def forward(self, batch: Batch) -> Choices:
-        states, summary, columns, constants = self.encode(batch)
+    def forward(self, batch: Batch, steering: Steering | None = None, encoded: tuple | None = None) -> Choices:
+        """T steps of distributions; with ``history: chosen`` the history reads what ``steering`` picks (greedy by default).
+
+        ``encoded`` reuses what `encode` gave for this batch. With steering, row i
+        of the result belongs to question ``steering.rows(B)[i]``.
+        """
+        if steering is None and self.config.history_input == "chosen":
+            steering = Steering()
+        states, summary, columns, constants = encoded if encoded is not None else self.encode(batch)
         T = self.config.steps
-        has_constant = batch.tables.constants.any(dim=1)  # (B,)
+        features, links = self.linked(batch)
+        question_mask, column_mask, compatible = batch.question_mask, batch.tables.columns, batch.compatible
         constant_mask = batch.tables.constants.clone()  # (B, K)
+        if steering is not None:
+            rows = steering.rows(len(summary)).to(summary.device)  # (N,) the question of each row
+            states, summary, columns, constants, features, links = (x[rows] for x in (states, summary, columns, constants, features, links))
+            question_mask, column_mask, compatible, constant_mask = (x[rows] for x in (question_mask, column_mask, compatible, constant_mask))
+        has_constant = constant_mask.any(dim=1)  # (B,)
         constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
-        features, links = self.linked(batch)
         column_bias = (features * self.column_match).sum(2)  # (B, C)
         state = self.history.begin(summary)
         hidden = self.history.output(state)  # (B, H)
@@ -110,27 +125,36 @@ class Controller(nn.Module):
         used = summary.new_zeros(constant_mask.shape)  # (B, K) how much each constant was used by earlier steps
         ops_out, columns_out, constants_out = [], [], []
         for t in range(T):
-            scores = torch.einsum("bqh,bh->bq", states, hidden).masked_fill(~batch.question_mask, NEG)  # (B, Q)
+            scores = torch.einsum("bqh,bh->bq", states, hidden).masked_fill(~question_mask, NEG)  # (B, Q)
             attended = torch.einsum("bq,bqh->bh", scores.softmax(1), states)  # (B, H)
             control = self.dropout(torch.relu(self.control(torch.cat([summary, attended, hidden], 1)) + self.step_embedding[t]))  # (B, H)
             allowed = op_mask & self.answers.unsqueeze(0) if t == T - 1 else op_mask
             op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
             op_vec = op_p @ self.ops  # (B, H)
             column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
-            reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~batch.question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
+            reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
             named = torch.einsum("boq,bqc->boc", reading, links)  # (B, O, C) how much the read words name each column
             column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1) + self.column_pointer * named  # (B, O, C)
-            column_p = masked_softmax(column_logits, batch.tables.columns.unsqueeze(1))  # (B, O, C)
+            column_p = masked_softmax(column_logits, column_mask.unsqueeze(1))  # (B, O, C)
             column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read
             column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)
             constant_query = torch.relu(
                 self.constant_control(control).unsqueeze(1) + self.constant_op(self.ops) + self.constant_column(column_vecs)
             )  # (B, O, H)
-            fit = torch.einsum("bkc,boc->bok", batch.compatible, column_p)  # (B, O, K)
+            fit = torch.einsum("bkc,boc->bok", compatible, column_p)  # (B, O, K)
             constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
             constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
-            constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
-            used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
+            if steering is None:
+                constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
+                used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
+            else:  # the history reads the op, column and constant picked, not their expectations
+                op, column, constant = steering(t, op_p, column_p, constant_p)  # (B,) each
+                row = torch.arange(len(op), device=op.device)
+                op_vec = self.ops[op]  # (B, H)
+                column_vec = columns[row, column] * self.takes_column[op].unsqueeze(1)  # (B, H)
+                takes_constant = self.needs_constant[op].unsqueeze(1)  # (B, 1)
+                constant_vec = constants[row, constant] * takes_constant  # (B, H)
+                used = used + nn.functional.one_hot(constant, used.shape[1]) * takes_constant
             if self.halt is not None:
                 units.append(torch.sigmoid(self.halt(control)).squeeze(1))
             if self.reader is not None:

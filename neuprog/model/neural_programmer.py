@@ -24,7 +24,7 @@ from neuprog.model.controller import Controller
 from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
 from neuprog.model.folder import BUNDLED, check_names, check_weights, read_folder, registry_for, write_folder
 from neuprog.model.loss import answer_loss
-from neuprog.model.search import search_loss
+from neuprog.model.search import ExpectedPolicy, SteeredPolicy, search_loss
 from neuprog.tables.table import Table
 
 
@@ -65,21 +65,22 @@ class NeuralProgrammer(nn.Module):
 
     def forward(self, batch: Batch, hard: bool = False) -> tuple[Choices, Execution | None, torch.Tensor | None]:
         batch = batch.to(self.device)
-        choices = self.controller(batch)
         searching = self.training and self.config.search_samples > 0
         soft = not (searching and self.config.answer_weight == 0)  # search alone needs no soft execution
-        execution = execute(self.registry, batch.tables, choices, hard=hard) if soft else None
+        encoded = self.controller.encode(batch)
+        policy = ExpectedPolicy(self.controller(batch, encoded=encoded)) if self.config.history_input == "expected" else SteeredPolicy(self.controller, batch, encoded)
+        execution = execute(self.registry, batch.tables, policy.choices, hard=hard) if soft else None
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():
             if execution is not None:
                 loss = self.config.answer_weight * answer_loss(execution, batch, self.registry, self.scalar_weight)
             else:
-                loss = choices.ops.sum() * 0.0  # search alone: the search term below is the whole loss
-            if choices.ponder is not None:
-                loss = loss + self.config.ponder_weight * choices.ponder.mean()
+                loss = policy.zero()  # search alone: the search term below is the whole loss
+            if self.config.halting == "act":
+                loss = loss + self.config.ponder_weight * policy.choices.ponder.mean()
             if searching:
-                loss = loss + self.config.search_weight * search_loss(self.registry, batch, choices, self.config, self.memory)
-        return choices, execution, loss
+                loss = loss + self.config.search_weight * search_loss(self.registry, batch, policy, self.config, self.memory)
+        return policy.choices, execution, loss
 
     def get_extra_state(self) -> dict:
         """Search memory travels with the weights, as JSON, so a resumed run continues exactly."""

@@ -11,19 +11,14 @@ from neuprog.lang.soft import execute
 from neuprog.lang.values import Cells, Scalar
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Batch
-
-
-def _proposal(distribution: torch.Tensor, explore: float) -> torch.Tensor:
-    flat = distribution.detach().reshape(-1, distribution.shape[-1])
-    allowed = (flat > 0).float()
-    return (1 - explore) * flat + explore * allowed / allowed.sum(1, keepdim=True)
+from neuprog.model.steering import Steering, proposal
 
 
 def _draw(distribution: torch.Tensor, samples: int, explore: float) -> torch.Tensor:
     """(..., X) distributions -> (..., S) indices, the first the argmax, the rest drawn with exploration."""
     flat = distribution.detach().reshape(-1, distribution.shape[-1])
-    proposal = _proposal(distribution, explore)
-    picks = torch.multinomial(proposal, samples - 1, replacement=True) if samples > 1 else flat.new_zeros(len(flat), 0, dtype=torch.long)
+    mixed = proposal(flat, explore)
+    picks = torch.multinomial(mixed, samples - 1, replacement=True) if samples > 1 else flat.new_zeros(len(flat), 0, dtype=torch.long)
     return torch.cat([flat.argmax(1, keepdim=True), picks], 1).reshape(distribution.shape[:-1] + (samples,))
 
 
@@ -49,7 +44,7 @@ def sample_choices(registry: Registry, choices: Choices, samples: int, explore: 
 
 def _draw_each(distribution: torch.Tensor, explore: float) -> torch.Tensor:
     """(B, S, T, ..., X) -> (B, S, T, ...): one draw per sample and step, the argmax for sample 0."""
-    drawn = torch.multinomial(_proposal(distribution, explore), 1).reshape(distribution.shape[:-1])
+    drawn = torch.multinomial(proposal(distribution.reshape(-1, distribution.shape[-1]), explore), 1).reshape(distribution.shape[:-1])
     drawn[:, 0] = distribution[:, 0].argmax(-1)
     return drawn
 
@@ -96,18 +91,19 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
     return right.reshape(B, S)
 
 
-def search_loss(registry: Registry, batch: Batch, choices: Choices, config: ModelConfig, memory: dict | None = None) -> torch.Tensor:
+def search_loss(registry: Registry, batch: Batch, policy, config: ModelConfig, memory: dict | None = None) -> torch.Tensor:
     """-log of the probability of the correct programs, averaged over questions that have one (0 if none).
 
-    The programs are ``config.search_samples`` drawn from the controller plus, per
-    question, up to ``config.search_memory`` correct programs found earlier and kept in
-    ``memory`` (question id -> list of programs, each a tuple of the `Picks` parts as
-    flat tuples of indices), so a rare find keeps teaching after the batch it was found
-    in. ``search_beta`` shares the credit among them (`shared_credit`); with
+    The programs are ``config.search_samples`` drawn from the controller's ``policy``
+    (`ExpectedPolicy` or `SteeredPolicy`) plus, per question, up to
+    ``config.search_memory`` correct programs found earlier and kept in ``memory``
+    (question id -> list of programs, each a tuple of the `Picks` parts as flat tuples
+    of indices), so a rare find keeps teaching after the batch it was found in.
+    ``search_beta`` shares the credit among them (`shared_credit`); with
     ``search_cues`` a program counts as correct only if `cued_programs` allows it.
     """
     remember = config.search_memory if memory is not None else 0
-    picks = sample_choices(registry, choices, config.search_samples, config.search_explore)  # (B, S, ...) each part
+    picks = policy.sample(registry, config.search_samples, config.search_explore)  # (B, S, ...) each part
     if remember:
         picks = _with_memory(batch, memory, remember, picks)
     right = correct_programs(registry, batch, picks)  # (B, S + M)
@@ -116,9 +112,9 @@ def search_loss(registry: Registry, batch: Batch, choices: Choices, config: Mode
     if remember:
         _remember(batch, memory, remember, picks, right)
     if not right.any():
-        return choices.ops.sum() * 0.0
-    same = _repeated(picks.signature(registry))  # choices a program does not use do not tell programs apart
-    program = choices.log_prob(registry, picks).masked_fill(~right | same, float("-inf"))  # (B, S)
+        return policy.zero()
+    wanted = right & ~_repeated(picks.signature(registry))  # choices a program does not use do not tell programs apart
+    program = policy.log_prob(registry, picks, wanted).masked_fill(~wanted, float("-inf"))  # (B, S)
     return shared_credit(program[right.any(1)], config.search_beta)
 
 
@@ -180,3 +176,56 @@ def _remember(batch, memory, remember, picks: Picks, right):
         if program not in kept:
             kept.insert(0, program)
             del kept[remember:]
+
+
+class ExpectedPolicy:
+    """Search over a controller whose steps read expected choices: one set of distributions per question scores every program."""
+
+    def __init__(self, choices: Choices) -> None:
+        self.choices = choices
+
+    def zero(self) -> torch.Tensor:
+        return self.choices.ops.sum() * 0.0
+
+    def sample(self, registry, samples: int, explore: float) -> Picks:
+        return sample_choices(registry, self.choices, samples, explore)
+
+    def log_prob(self, registry, picks: Picks, wanted: torch.Tensor) -> torch.Tensor:
+        """(B, S) log-probability of each program (``wanted`` marks those needed; all are computed here)."""
+        return self.choices.log_prob(registry, picks)
+
+
+class SteeredPolicy:
+    """Search over a controller whose history reads the choices made: programs are sampled step by step and each is scored by re-running the controller along it."""
+
+    def __init__(self, controller, batch, encoded) -> None:
+        self.controller, self.batch, self.encoded = controller, batch, encoded
+        self._choices: Choices | None = None
+
+    @property
+    def choices(self) -> Choices:
+        """The greedy program's distributions (B, T, ...)."""
+        if self._choices is None:
+            self._choices = self.controller(self.batch, Steering(), self.encoded)
+        return self._choices
+
+    def zero(self) -> torch.Tensor:
+        return self.encoded[1].sum() * 0.0
+
+    def sample(self, registry, samples: int, explore: float) -> Picks:
+        steer = Steering(samples, explore)
+        with torch.no_grad():
+            drawn = self.controller(self.batch, steer, self.encoded)  # (B * S, T, ...)
+        if self._choices is None:  # the first row of each question is the greedy program: its distributions, without gradient
+            self._choices = Choices(drawn.ops[::samples], drawn.columns[::samples], drawn.constants[::samples])
+        return steer.picks()
+
+    def log_prob(self, registry, picks: Picks, wanted: torch.Tensor) -> torch.Tensor:
+        """(B, S) log-probability of the ``wanted`` programs (-inf for the others), each from the controller run along it."""
+        B, S, T = picks.ops.shape
+        questions, which = torch.nonzero(wanted, as_tuple=True)  # (P,), (P,)
+        chosen = Picks(*(part[questions, which].unsqueeze(1) for part in (picks.ops, picks.columns, picks.constants)))  # (P, 1, T) each
+        scored = self.controller(self.batch, Steering(follow=chosen, questions=questions), self.encoded).log_prob(registry, chosen)  # (P, 1)
+        program = scored.new_full((B, S), float("-inf"))
+        program[questions, which] = scored.squeeze(1)
+        return program
