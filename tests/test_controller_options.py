@@ -82,7 +82,9 @@ def test_a_saved_model_loads_with_its_options_and_predicts_the_same(options, tmp
     assert [p.raw_confidence for p in first] == [p.raw_confidence for p in second]
 
 
-@pytest.mark.parametrize("options, parts", [({}, 3), ({"history_input": "chosen"}, 3), ({"step_memory": "read_head"}, 4), ({"halting": "act"}, 4), (OPTIONS["all together"], 5)])
+@pytest.mark.parametrize(
+    "options, parts", [({}, 3), ({"history_input": "chosen"}, 3), ({"step_memory": "read_head"}, 4), ({"halting": "act"}, 4), (OPTIONS["all together"], 5)]
+)
 def test_search_remembers_and_replays_whole_programs_reads_and_stops_included(options, parts):
     model, samples = model_with(options, search_samples=6, search_memory=2, search_explore=0.5)
     batch = collate(samples, model.vocab)

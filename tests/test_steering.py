@@ -36,12 +36,11 @@ def test_following_a_sampled_program_gives_the_probability_it_was_sampled_with()
 
 def test_a_step_depends_on_what_the_earlier_step_picked():
     model, batch = _chosen_model()
-    B, T = len(batch.samples), model.config.steps
     programs = [model.controller(batch).chosen(BUILTINS) for _ in range(2)]  # the greedy program, twice
     other = programs[1].ops.clone()
     other[:, 0, 0] = (other[:, 0, 0] + 1) % len(BUILTINS)  # a different first op, the rest the same
     programs[1] = Picks(other, programs[1].columns, programs[1].constants)
-    rows = torch.arange(B)
+    rows = torch.arange(len(batch.samples))
     runs = [model.controller(batch, Steering(follow=picks, questions=rows)) for picks in programs]
     assert torch.allclose(runs[0].ops[:, 0], runs[1].ops[:, 0]), "the first step has no past to depend on"
     assert not torch.allclose(runs[0].ops[:, 1:], runs[1].ops[:, 1:]), "later steps read the op the first step picked"

@@ -72,7 +72,6 @@ class ModelConfig(_Strict):
     step_memory: Literal["stack", "read_head"] = "stack"
     """How an op gets the earlier results it reads. 'stack': the most recent values of each type (see ``Op.arguments``). 'read_head': every step's results go to a memory slot, and each argument is read by a soft head over the slots (content by similarity to a key the controller emits, then a gate toward the newest slot, a shift and sharpening, as in the Neural Turing Machine)."""
 
-
     @model_validator(mode="after")
     def _chosen_history(self) -> ModelConfig:
         if self.history_input == "chosen" and (self.halting != "fixed" or self.step_memory != "stack"):

@@ -68,7 +68,11 @@ class NeuralProgrammer(nn.Module):
         searching = self.training and self.config.search_samples > 0
         soft = not (searching and self.config.answer_weight == 0)  # search alone needs no soft execution
         encoded = self.controller.encode(batch)
-        policy = ExpectedPolicy(self.controller(batch, encoded=encoded)) if self.config.history_input == "expected" else SteeredPolicy(self.controller, batch, encoded)
+        policy = (
+            ExpectedPolicy(self.controller(batch, encoded=encoded))
+            if self.config.history_input == "expected"
+            else SteeredPolicy(self.controller, batch, encoded)
+        )
         execution = execute(self.registry, batch.tables, policy.choices, hard=hard) if soft else None
         loss = None
         if batch.has_scalar.any() or batch.has_cells.any():

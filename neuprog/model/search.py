@@ -222,7 +222,7 @@ class SteeredPolicy:
 
     def log_prob(self, registry, picks: Picks, wanted: torch.Tensor) -> torch.Tensor:
         """(B, S) log-probability of the ``wanted`` programs (-inf for the others), each from the controller run along it."""
-        B, S, T = picks.ops.shape
+        B, S = picks.ops.shape[:2]
         questions, which = torch.nonzero(wanted, as_tuple=True)  # (P,), (P,)
         chosen = Picks(*(part[questions, which].unsqueeze(1) for part in (picks.ops, picks.columns, picks.constants)))  # (P, 1, T) each
         scored = self.controller(self.batch, Steering(follow=chosen, questions=questions), self.encoded).log_prob(registry, chosen)  # (P, 1)
