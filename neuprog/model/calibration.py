@@ -16,12 +16,11 @@ from collections.abc import Sequence
 
 import torch
 
+from neuprog.lang.cues import ORDER
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import Program
 from neuprog.tables.question import QUESTION_KINDS, Question, question_kind, speaks_of_order
 from neuprog.tables.text import normalize
-
-ORDER_OPS = ("first", "last", "prev", "next")
 
 
 def signal_names(registry: Registry) -> list[str]:
@@ -65,7 +64,7 @@ def signals(registry: Registry, question: Question, program: Program, texts: Seq
         + [float(last == name) for name in answering]
         + [float(kind == k) for k in [*QUESTION_KINDS, "other"]]
         + [
-            float(not speaks_of_order(question) and bool(used & set(ORDER_OPS))),
+            float(not speaks_of_order(question) and any(registry[name].cues == ORDER for name in used)),  # ops that declare row order as their cue
             float("most_common" in used),
             float(any(normalize(text) in phrases for text in texts)),
             min(len(texts), 5) / 5,
