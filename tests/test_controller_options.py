@@ -32,6 +32,7 @@ OPTIONS = {
     "read head": {"step_memory": "read_head"},
     "stem linking": {"linking": "stems"},
     "chosen history": {"history_input": "chosen"},
+    "column profile": {"column_profile": True},
     "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head", "linking": "stems"},
 }
 
@@ -107,7 +108,7 @@ def test_gradients_reach_the_options_own_parameters(options):
     model.train()
     model(collate(samples, model.vocab))[-1].backward()
     controller = model.controller
-    own = [controller.halt, controller.reader, controller.history, controller.column_words]
+    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile]
     for module in filter(None, own):
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module

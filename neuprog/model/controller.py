@@ -68,6 +68,7 @@ class Controller(nn.Module):
         if config.step_memory == "read_head":
             self.reader = ReadHead(stack_offsets([len(op.step_params) for op in registry], registry.read_arity()), H)
         self.column_words = nn.Embedding(2, E) if stems else None  # whether a question word names a column
+        self.column_profile = nn.Linear(6, H) if config.column_profile else None
 
     def linked(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """The column features (B, C, F) and word-names-column links (B, Q, C) the config's ``linking`` reads."""
@@ -89,7 +90,10 @@ class Controller(nn.Module):
         summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
         header = (self.words(batch.header_tokens) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
-        columns = torch.tanh(self.header(header) + self.column_features(features))  # (B, C, H)
+        columns = self.header(header) + self.column_features(features)  # (B, C, H)
+        if self.column_profile is not None:
+            columns = columns + self.column_profile(batch.column_profile)
+        columns = torch.tanh(columns)
         spans = batch.constant_spans  # (B, K, 2)
         positions = torch.arange(states.shape[1], device=states.device)  # (Q,)
         inside = (positions >= spans[..., :1]) & (positions < spans[..., 1:])  # (B, K, Q)

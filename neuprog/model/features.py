@@ -132,6 +132,7 @@ class Batch:
     column_features: (
         torch.Tensor
     )  # (B, C, 4) header/question match, share of numeric cells, log(1 + cells matching the question), header/question match by stems
+    column_profile: torch.Tensor  # (B, C, 6) what each column's cells look like (see `column_profile`)
     token_columns: torch.Tensor  # (B, Q, C) 1 where question word q is a word of column c's name
     token_stems: torch.Tensor  # (B, Q, C) 1 where question word q shares a stem with a word of column c's name
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
@@ -165,6 +166,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     L = max(len(h) for cols in headers for h in cols)
     header_tokens = torch.zeros(B, C, L, dtype=torch.long)
     column_features = torch.zeros(B, C, 4)
+    profile = torch.zeros(B, C, 6)
     token_columns = torch.zeros(B, Q, C)
     token_stems = torch.zeros(B, Q, C)
     N = max([len(s.items) for s in samples] + [1])
@@ -195,6 +197,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
             column_features[b, c, 3] = header_match(sample.question, name, stems=True)
         r, c = sample.table.shape
         column_features[b, :c, 1] = torch.from_numpy((~np.isnan(sample.table.numbers)).mean(0)).float()
+        profile[b, :c] = column_profile(sample.table)
         for n, item in enumerate(sample.items):
             cell_targets[b, n, :r, :c] = torch.from_numpy(item)
             item_mask[b, n] = True
@@ -211,6 +214,7 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         header_tokens=header_tokens,
         header_mask=header_tokens != 0,
         column_features=column_features,
+        column_profile=profile,
         token_columns=token_columns,
         token_stems=token_stems,
         constant_spans=spans,
@@ -222,6 +226,32 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         item_mask=item_mask,
         has_cells=item_mask.any(dim=1),
     )
+
+
+def column_profile(table: Table) -> torch.Tensor:
+    """(C, 6) what each column's cells look like, whatever its name: first column, relative position, share of dates, share of distinct values, share of empty cells, log length of its cells.
+
+    >>> table = Table.from_rows(["Name", "Born"], [["Ada Lovelace", "10 December 1815"], ["Alan Turing", ""]])
+    >>> [round(x, 2) for x in column_profile(table)[1].tolist()]
+    [0.0, 1.0, 0.5, 1.0, 0.5, 0.55]
+    """
+    R, C = table.shape
+    filled = table.value_ids >= 0  # (R, C)
+    count = filled.sum(0).clip(min=1)  # (C,)
+    lengths = np.array([[len(cell) for cell in column] for column in table.columns], dtype=float).reshape(C, R).mean(1) if R else np.zeros(C)
+    return torch.from_numpy(
+        np.stack(
+            [
+                np.arange(C) == 0,
+                np.arange(C) / max(C - 1, 1),
+                (~np.isnan(table.dates)).mean(0) if R else np.zeros(C),
+                np.array([len(texts) for texts in table.texts]) / count,
+                1 - filled.mean(0) if R else np.zeros(C),
+                np.log1p(lengths) / 4,
+            ],
+            1,
+        )
+    ).float()
 
 
 def _positions(question: Question) -> list[int]:
