@@ -79,3 +79,21 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
                     samples[b], {"ops": ranked.ops[b, s].tolist(), "columns": ranked.columns[b, s].tolist(), "constants": ranked.constants[b, s].tolist()}
                 )
                 assert not model._run(samples[b], program, 1.0).texts
+
+
+def test_candidates_are_distinct_programs_most_probable_first_and_run_as_printed():
+    samples = load_samples(SAMPLE, "sample-train", limit=12)
+    model = _model((), 3, samples, seed=1)
+    batch = collate(samples, model.vocab)
+    decoded = model.predict(batch)
+    for sample, found, prediction in zip(samples, model.candidates(batch, 6), decoded):
+        programs = [candidate.program for candidate in found]
+        assert 1 <= len(found) <= 6 and len(set(programs)) == len(programs)
+        assert found[0].raw_confidence >= prediction.raw_confidence * (1 - 1e-6), (
+            "the first candidate is at least as probable as the decoded (step-by-step argmax) program"
+        )
+        chances = [candidate.raw_confidence for candidate in found]
+        assert chances == sorted(chances, reverse=True) and 0 < chances[-1] <= chances[0] <= 1
+        for candidate in found:
+            if candidate.error is None:
+                assert answer_texts(interpret(parse(render(candidate.program)), sample.table), sample.table) == candidate.texts

@@ -133,6 +133,31 @@ class NeuralProgrammer(nn.Module):
                         break
         return (choices, predictions) if with_choices else predictions
 
+    @torch.no_grad()
+    def candidates(self, batch: Batch, count: int) -> list[list[Prediction]]:
+        """Up to ``count`` most probable distinct programs of each question (`Choices.ranked`), each run on its table, most probable first.
+
+        Each prediction's ``raw_confidence`` is its program's probability; what
+        several models answer can be pooled from these (``examples/answer_vote.py``).
+        """
+        was_training = self.training
+        self.eval()
+        batch = batch.to(self.device)
+        choices = self.controller(batch)
+        self.train(was_training)
+        ranked = choices.ranked(self.registry, count)
+        likelihood = choices.log_prob(self.registry, ranked).exp().tolist()  # (B, S)
+        found = []
+        for b, (sample, programs) in enumerate(zip(batch.samples, _rows(ranked))):
+            seen, kept = set(), []
+            for s, picks in enumerate(programs):
+                program = self._decode(sample, picks)
+                if likelihood[b][s] > 0.0 and program not in seen:
+                    seen.add(program)
+                    kept.append(self._run(sample, program, likelihood[b][s]))
+            found.append(kept)
+        return found
+
     def _decode(self, sample: Sample, picks: dict) -> Program:
         """The program of one question's choices, given as plain indices (one program of `_rows`)."""
         header, literals = sample.table.header, literals_of(sample.question.constants)
