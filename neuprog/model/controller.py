@@ -134,21 +134,21 @@ class Controller(nn.Module):
             control = self.dropout(torch.relu(self.control(torch.cat([summary, attended, hidden], 1)) + self.step_embedding[t]))  # (B, H)
             allowed = op_mask & self.answers.unsqueeze(0) if t == T - 1 else op_mask
             op_p = masked_softmax(self.op_head(control) @ self.ops.T, allowed)  # (B, O)
-            op_vec = op_p @ self.ops  # (B, H)
             column_query = torch.relu(self.column_control(control).unsqueeze(1) + self.column_op(self.ops))  # (B, O, H)
             reading = torch.einsum("boh,bqh->boq", column_query, states).masked_fill(~question_mask.unsqueeze(1), NEG).softmax(2)  # (B, O, Q)
             named = torch.einsum("boq,bqc->boc", reading, links)  # (B, O, C) how much the read words name each column
             column_logits = torch.einsum("bch,boh->boc", columns, column_query) + column_bias.unsqueeze(1) + self.column_pointer * named  # (B, O, C)
             column_p = masked_softmax(column_logits, column_mask.unsqueeze(1))  # (B, O, C)
             column_vecs = torch.einsum("boc,bch->boh", column_p, columns)  # (B, O, H) the column each op would read
-            column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)
             constant_query = torch.relu(
                 self.constant_control(control).unsqueeze(1) + self.constant_op(self.ops) + self.constant_column(column_vecs)
             )  # (B, O, H)
             fit = torch.einsum("bkc,boc->bok", compatible, column_p)  # (B, O, K)
             constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
             constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
-            if steering is None:
+            if steering is None:  # the history reads the expected op, column and constant
+                op_vec = op_p @ self.ops  # (B, H)
+                column_vec = torch.einsum("bo,boh->bh", op_p, column_vecs)  # (B, H)
                 constant_vec = torch.einsum("bo,bok,bkh->bh", op_p * self.needs_constant, constant_p, constants)  # (B, H)
                 used = used + torch.einsum("bo,bok->bk", op_p * self.needs_constant, constant_p)
             else:  # the history reads the op, column and constant picked, not their expectations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -105,31 +105,20 @@ class NeuralProgrammer(nn.Module):
         programs (up to the config's ``fallback_programs``) are run in turn and the
         first with an answer is the prediction.
         """
-        was_training = self.training
-        self.eval()
         batch = batch.to(self.device)
-        choices = self.controller(batch)
-        self.train(was_training)
+        choices = self._choices(batch)
         confidence = self.confidence(choices).tolist()  # (B,)
         decoded = [self._decode(sample, programs[0]) for sample, programs in zip(batch.samples, _rows(choices.chosen(self.registry)))]
         predictions = [self._run(sample, program, confidence[b]) for b, (sample, program) in enumerate(zip(batch.samples, decoded))]
         failed = [b for b, prediction in enumerate(predictions) if not prediction.texts]
         if failed and self.config.fallback_programs:
-            ranked = choices.ranked(self.registry, self.config.fallback_programs + 1)
-            likelihood = choices.log_prob(self.registry, ranked).exp().tolist()  # (B, S)
-            candidates = _rows(ranked)
+            ranked = self._ranked(batch, choices, self.config.fallback_programs + 1)
             for b in failed:
-                tried = {predictions[b].program}
-                for s, picks in enumerate(candidates[b]):
-                    if likelihood[b][s] <= 0.0:  # a program the controller rules out
-                        continue
-                    program = self._decode(batch.samples[b], picks)
-                    if program in tried:
-                        continue
-                    tried.add(program)
-                    prediction = self._run(batch.samples[b], program, likelihood[b][s])
+                others = (found for found in ranked[b] if found[0] != predictions[b].program)
+                for tried, (program, chance) in enumerate(others, 1):
+                    prediction = self._run(batch.samples[b], program, chance)
                     if prediction.texts:
-                        predictions[b] = replace(prediction, fallback=len(tried) - 1)
+                        predictions[b] = replace(prediction, fallback=tried)
                         break
         return (choices, predictions) if with_choices else predictions
 
@@ -140,23 +129,33 @@ class NeuralProgrammer(nn.Module):
         Each prediction's ``raw_confidence`` is its program's probability; what
         several models answer can be pooled from these (``examples/answer_vote.py``).
         """
+        batch = batch.to(self.device)
+        ranked = self._ranked(batch, self._choices(batch), count)
+        return [[self._run(sample, program, chance) for program, chance in found] for sample, found in zip(batch.samples, ranked)]
+
+    def _choices(self, batch: Batch) -> Choices:
+        """The controller's choices for ``batch`` in evaluation mode (no dropout); the training mode is left as it was."""
         was_training = self.training
         self.eval()
-        batch = batch.to(self.device)
         choices = self.controller(batch)
         self.train(was_training)
+        return choices
+
+    def _ranked(self, batch: Batch, choices: Choices, count: int) -> list[Iterator[tuple[Program, float]]]:
+        """Per question, its ``count`` most probable programs (`Choices.ranked`) the controller allows, distinct, most probable first, with their probabilities; decoded as they are read."""
         ranked = choices.ranked(self.registry, count)
         likelihood = choices.log_prob(self.registry, ranked).exp().tolist()  # (B, S)
-        found = []
-        for b, (sample, programs) in enumerate(zip(batch.samples, _rows(ranked))):
-            seen, kept = set(), []
-            for s, picks in enumerate(programs):
-                program = self._decode(sample, picks)
-                if likelihood[b][s] > 0.0 and program not in seen:
-                    seen.add(program)
-                    kept.append(self._run(sample, program, likelihood[b][s]))
-            found.append(kept)
-        return found
+        return [self._distinct(sample, programs, chances) for sample, programs, chances in zip(batch.samples, _rows(ranked), likelihood)]
+
+    def _distinct(self, sample: Sample, programs: list[dict], chances: list[float]) -> Iterator[tuple[Program, float]]:
+        seen = set()
+        for picks, chance in zip(programs, chances):
+            if chance <= 0.0:  # a program the controller rules out
+                continue
+            program = self._decode(sample, picks)
+            if program not in seen:
+                seen.add(program)
+                yield program, chance
 
     def _decode(self, sample: Sample, picks: dict) -> Program:
         """The program of one question's choices, given as plain indices (one program of `_rows`)."""

@@ -210,7 +210,8 @@ class SteeredPolicy:
         return self._choices
 
     def zero(self) -> torch.Tensor:
-        return self.encoded[1].sum() * 0.0
+        _, summary, _, _ = self.encoded
+        return summary.sum() * 0.0
 
     def sample(self, registry, samples: int, explore: float) -> Picks:
         steer = Steering(samples, explore)
