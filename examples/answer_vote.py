@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 
 import torch
 
+from neuprog.errors import NeuprogError
 from neuprog.learn.runner import open_model
 from neuprog.model.features import collate
 from neuprog.tables.scoring import answer_is_correct
@@ -53,4 +55,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except NeuprogError as error:  # an unreadable model or data folder: one line and neuprog's exit code
+        print(f"answer_vote: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
