@@ -12,12 +12,13 @@ import warnings
 
 from neuprog.app.answers import ask_command, explain_command, run_command
 from neuprog.app.serve import serve_command
-from neuprog.app.workflows import calibrate_command, eval_command, export_command, oracle_command, synth_command, train_command
+from neuprog.app.workflows import calibrate_command, ensemble_command, eval_command, export_command, oracle_command, synth_command, train_command
 from neuprog.app.workspace import MAX_UPLOAD_BYTES
 from neuprog.errors import LimitError, NeuprogError
 from neuprog.lang.ops import BUILTINS
 from neuprog.limits import LIMITS
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED
+from neuprog.model.ensemble import PROGRAMS
 from neuprog.version import __version__
 from neuprog.wtq.synth import NUMERIC_NAMES, TEXT_NAMES
 
@@ -167,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint", help="a training checkpoint (.pt) or a model folder")
     export.add_argument("out", help="the folder to write")
     export.set_defaults(handler=export_command)
+
+    ensemble = command("ensemble", "join trained models into one ensemble folder, calibrated on the questions their configs held out")
+    ensemble.add_argument("out", help="the folder to write")
+    ensemble.add_argument("models", nargs="+", metavar="model", help="training checkpoints (.pt) or model folders, trained with one seed on one dataset")
+    ensemble.add_argument("--data", help="dataset root (default: the one the members were trained on)")
+    ensemble.add_argument("--programs", type=_whole(1, 1000), default=PROGRAMS, help="most probable programs each member offers per question")
+    ensemble.add_argument("--quiet", action="store_true", help="no progress bar")
+    ensemble.set_defaults(handler=ensemble_command)
 
     train = command("train", "train a model on WikiTableQuestions-layout data")
     train.add_argument("--config", help="JSON file with a TrainConfig (default: the config's own defaults)")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import nullcontext
 from pathlib import Path
 
 from neuprog.errors import ConfigError, DataError
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.program import render
-from neuprog.learn.calibrate import calibrate_checkpoints, calibrate_folder, check_unseen
+from neuprog.learn.calibrate import calibrate, calibrate_checkpoints, calibrate_folder, check_unseen
 from neuprog.learn.runfolder import holding
 from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config, training_samples
 from neuprog.model.config import load_config, parse_config, validate
+from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import collate
 from neuprog.model.folder import check_target
 from neuprog.outputs import check_output_file, check_output_folder, writing
@@ -30,6 +32,50 @@ def export_command(args) -> None:
     model, config, metrics = open_model(args.checkpoint)
     folder = model.save_pretrained(args.out, metrics, config)
     print(f"wrote {folder}")
+
+
+def ensemble_command(args) -> None:
+    check_target(args.out)
+    opened = [open_model(path) for path in args.models]
+    for path, (model, _, _) in zip(args.models, opened):
+        if isinstance(model, Ensemble):
+            raise ConfigError(f"{path}: an ensemble cannot be a member of another; name its members instead")
+    names = member_names(args.models)
+    configs = [config if not args.data else config.model_copy(update={"data": args.data}) for _, config, _ in opened]
+    check_shared_holdout(configs, names)
+    ensemble = Ensemble([model for model, _, _ in opened], args.programs, names, configs)
+    held = held_out(training_samples(configs[0], progress=not args.quiet), configs[0])[1] if configs[0].calibration_holdout else []
+    report = calibrate(ensemble, held) if held else {"calibration_questions": 0}
+    metrics = {"calibration": report, "members": {name: metrics for name, (_, _, metrics) in zip(names, opened)}}
+    folder = ensemble.save_pretrained(args.out, metrics)
+    print(json.dumps({"model": str(folder), "members": names, **report}))
+
+
+def member_names(paths: list[str]) -> list[str]:
+    """A plain, distinct folder name for each member: a model folder's name, or a checkpoint's run folder (and its file, unless last.pt).
+
+    >>> member_names(["runs/a/last.pt", "runs/a/best.pt", "models/b c", "models/b c"])
+    ['a', 'a-best', 'b-c', 'b-c-2']
+    """
+    names: list[str] = []
+    for path in map(Path, paths):
+        name = path.name if path.is_dir() or not path.suffix else path.parent.name + ("" if path.stem == "last" else f"-{path.stem}")
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip(".-")[:56] or "member"
+        unique, count = name, 1
+        while unique in names:
+            count += 1
+            unique = f"{name}-{count}"
+        names.append(unique)
+    return names
+
+
+def check_shared_holdout(configs: list, names: list[str]) -> None:
+    """Refuse members whose configs hold out other calibration questions: the ensemble is calibrated on the first member's."""
+    fields = ("data", "train_split", "extra_train_splits", "train_limit", "dev_split", "seed", "calibration_holdout", "calibration_by_table")
+    for name, config in zip(names[1:], configs[1:]):
+        differ = [field for field in fields if getattr(config, field) != getattr(configs[0], field)]
+        if differ:
+            raise ConfigError(f"{name}: its {differ[0]} differs from {names[0]}'s; ensemble members must hold out the same calibration questions")
 
 
 def train_command(args) -> None:

@@ -9,14 +9,14 @@ from neuprog.errors import ConfigError, DataError
 from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.calibration import fit, signals
 from neuprog.model.config import TrainConfig
+from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import Sample, collate
-from neuprog.model.folder import write_folder
 from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.wtq.evaluate import evaluate
 from neuprog.wtq.files import load_split
 
 
-def calibrate(model: NeuralProgrammer, samples: Sequence[Sample], batch_size: int = 128) -> dict:
+def calibrate(model: NeuralProgrammer | Ensemble, samples: Sequence[Sample], batch_size: int = 128) -> dict:
     """Fit ``model.calibration`` to the verdicts on ``samples`` (held out from training); returns what it fitted on."""
     result = evaluate(model, samples, lambda chunk: collate(chunk, model.vocab), batch_size)
     rows = [signals(model.registry, s.question, p.program, p.texts, p.raw_confidence) for s, p in zip(samples, result["predictions"])]
@@ -39,10 +39,10 @@ def calibrate_checkpoints(model: NeuralProgrammer, samples: Sequence[Sample], pa
     return report
 
 
-def calibrate_folder(model: NeuralProgrammer, config: TrainConfig, metrics: dict, samples: Sequence[Sample], out: str | Path) -> dict:
+def calibrate_folder(model: NeuralProgrammer | Ensemble, config: TrainConfig, metrics: dict, samples: Sequence[Sample], out: str | Path) -> dict:
     """Calibrate a model read from a folder on ``samples`` and write it, with what it was calibrated on, to the folder ``out``."""
     report = calibrate(model, samples)
-    write_folder(out, model.state_dict(), config, model.vocab.words, model.registry.names, {**metrics, "calibration": report})
+    model.save_pretrained(out, {**metrics, "calibration": report}, config)
     return report
 
 

@@ -13,18 +13,17 @@ import numpy as np
 import torch
 
 from neuprog.errors import CheckpointError, ConfigError, DataError, WrongTypeError
-from neuprog.inputs import read_bytes
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.learn.calibrate import calibrate_checkpoints
 from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.runfolder import check_resume, run_folder
 from neuprog.learn.train import fit, seed_everything
-from neuprog.limits import MODEL_BYTES
 from neuprog.model.config import TrainConfig, parse_config
+from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import Batch, Sample, Vocab, collate, with_rows_shuffled
-from neuprog.model.folder import BUNDLED, DESCRIPTION, read_folder
-from neuprog.model.neural_programmer import NeuralProgrammer, assemble
+from neuprog.model.folder import BUNDLED
+from neuprog.model.neural_programmer import NeuralProgrammer, assemble, open_folder
 from neuprog.tables.question import speaks_of_order
 from neuprog.wtq.evaluate import evaluate
 from neuprog.wtq.files import load_split
@@ -170,8 +169,8 @@ def _from_checkpoint(path: str | Path, registry: Registry) -> tuple[NeuralProgra
     return model, config, metrics if isinstance(metrics, dict) else {}
 
 
-def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer, TrainConfig, dict]:
-    """A model, its config and its recorded metrics from a training checkpoint, a model folder, or (None) the bundled model.
+def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) -> tuple[NeuralProgrammer | Ensemble, TrainConfig, dict]:
+    """A model, its config and its recorded metrics from a training checkpoint, a model or ensemble folder, or (None) the bundled model.
 
     >>> model, config, metrics = open_model()
     >>> config.model.steps == model.config.steps
@@ -184,6 +183,4 @@ def open_model(path: str | Path | None = None, registry: Registry = BUILTINS) ->
         raise CheckpointError(f"{where}: no such checkpoint or model folder")
     if not where.is_dir():
         return _from_checkpoint(where, registry)
-    config, words, ops, weights = read_folder(where)
-    metrics = json.loads(read_bytes(where / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
-    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics if isinstance(metrics, dict) else {}
+    return open_folder(where, registry)

@@ -21,6 +21,7 @@ from neuprog.lang.outcome import outcome
 from neuprog.lang.program import render
 from neuprog.lang.tree import ColumnRef
 from neuprog.limits import TEXT_CHARS
+from neuprog.model.features import collate, make_sample
 from neuprog.model.html import result_html
 from neuprog.model.views import step_views
 from neuprog.tables.question import grounding
@@ -162,6 +163,13 @@ def check_thresholds(min_confidence: float, min_grounded: int) -> None:
         raise UsageError(f"min_confidence must be a number from 0 to 1, not {min_confidence!r}")
     if isinstance(min_grounded, bool) or not isinstance(min_grounded, int) or min_grounded < 0:
         raise UsageError(f"min_grounded must be a whole number of words, 0 or more, not {min_grounded!r}")
+
+
+def predict_questions(model, table: Table, questions: Sequence[str]) -> tuple[list, Any, list]:
+    """Read questions against one table, then predict each one with ``model``: samples, the controller's choices, predictions."""
+    samples = [make_sample(f"q{i}", question, table, max_constants=model.config.max_constants) for i, question in enumerate(questions)]
+    choices, predictions = model.predict(collate(samples, model.vocab), with_choices=True)
+    return samples, choices, predictions
 
 
 def ask(

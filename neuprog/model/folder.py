@@ -1,9 +1,10 @@
-"""Models as folders: safetensors weights plus a JSON description; the bundled WikiTableQuestions model."""
+"""Models as folders: safetensors weights plus a JSON description, or an ensemble's member folders plus its own; the bundled WikiTableQuestions model."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -22,6 +23,10 @@ WEIGHTS = "model.safetensors"
 DESCRIPTION = "config.json"
 FORMAT = "neuprog-model"
 VERSION = 1
+ENSEMBLE = "ensemble.json"
+"""An ensemble folder's own description: its members (subfolders, each a model folder), how many programs each offers, its calibration."""
+ENSEMBLE_FORMAT = "neuprog-ensemble"
+MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 BUNDLED = Path(__file__).resolve().parent.parent / "pretrained" / "wtq"
 """The model that ships in the package (see its MODEL_CARD.md)."""
 
@@ -33,6 +38,8 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
     interrupted save never leaves a folder that loads half a model.
     """
     folder = check_target(path)
+    if (folder / ENSEMBLE).exists():
+        raise OutputError(f"{folder}: holds an ensemble; write the model to another folder")
     folder.mkdir(parents=True, exist_ok=True)
     weights = {name: tensor.detach().contiguous() for name, tensor in state.items() if isinstance(tensor, torch.Tensor)}
     description = {
@@ -48,6 +55,74 @@ def write_folder(path: str | os.PathLike[str], state: dict, config: TrainConfig,
     with replacing(folder / DESCRIPTION, mode=0o644) as temporary:
         temporary.write_text(json.dumps(description, indent=1, ensure_ascii=False), encoding="utf-8")
     return folder
+
+
+def write_ensemble(path: str | os.PathLike[str], members: dict[str, dict], programs: int, calibration: list[float], metrics: dict | None = None) -> Path:
+    """Write an ensemble to the folder ``path``: each member's model folder first (``members`` maps a name to `write_folder`'s arguments), then its description.
+
+    The description, written last, is what makes the folder load as an ensemble,
+    so an interrupted save never leaves one that loads with members missing.
+    """
+    folder = check_target(path)
+    for name in members:
+        check_member_name(name, folder / ENSEMBLE)
+    if (folder / DESCRIPTION).exists() or (folder / WEIGHTS).exists():
+        raise OutputError(f"{folder}: holds a single model; write the ensemble to another folder")
+    (folder / ENSEMBLE).unlink(missing_ok=True)  # the old ensemble stops loading before its members are replaced
+    for name, member in members.items():
+        write_folder(folder / name, **member)
+    description = {
+        "format": ENSEMBLE_FORMAT,
+        "version": VERSION,
+        "members": list(members),
+        "programs": programs,
+        "calibration": calibration,
+        "metrics": metrics or {},
+    }
+    with replacing(folder / ENSEMBLE, mode=0o644) as temporary:
+        temporary.write_text(json.dumps(description, indent=1, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def read_ensemble(path: str | os.PathLike[str]) -> tuple[list[Path], int, list[float], dict]:
+    """The member folders, programs per member, calibration weights and metrics of an ensemble folder written by `write_ensemble`."""
+    folder = Path(path)
+    where = folder / ENSEMBLE
+    try:
+        description = json.loads(read_bytes(where, "ensemble description", MODEL_BYTES, CheckpointError).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise CheckpointError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(description, dict) or description.get("format") != ENSEMBLE_FORMAT:
+        raise CheckpointError(f"{where}: not a neuprog ensemble description")
+    if description.get("version") != VERSION:
+        raise CheckpointError(f"{folder}: ensemble version {description.get('version')!r} is not supported by this neuprog (needs {VERSION})")
+    members, programs, calibration = description.get("members"), description.get("programs"), description.get("calibration")
+    if not isinstance(members, list) or not members:
+        raise CheckpointError(f"{where}: members must be a list of member folder names")
+    for name in members:
+        check_member_name(name, where)
+    if isinstance(programs, bool) or not isinstance(programs, int) or not 1 <= programs <= 1000:
+        raise CheckpointError(f"{where}: programs must be a whole number from 1 to 1000, not {programs!r}")
+    if not isinstance(calibration, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in calibration):
+        raise CheckpointError(f"{where}: calibration must be a list of numbers")
+    metrics = description.get("metrics")
+    return [folder / name for name in members], programs, [float(x) for x in calibration], metrics if isinstance(metrics, dict) else {}
+
+
+def check_member_name(name, where: str | os.PathLike[str]) -> None:
+    """Refuse a member name that is not a plain folder name (no path, no dot first).
+
+    >>> check_member_name("../weights", "ensemble.json")
+    Traceback (most recent call last):
+    neuprog.errors.CheckpointError: ensemble.json: member name '../weights' is not a plain folder name (letters, digits, '_', '.', '-'; up to 64)
+    """
+    if not isinstance(name, str) or not MEMBER_NAME.fullmatch(name):
+        raise CheckpointError(f"{where}: member name {name!r} is not a plain folder name (letters, digits, '_', '.', '-'; up to 64)")
+
+
+def is_ensemble(path: str | os.PathLike[str]) -> bool:
+    """Whether the folder ``path`` holds an ensemble (its description, `ENSEMBLE`)."""
+    return (Path(path) / ENSEMBLE).is_file()
 
 
 def check_target(path: str | os.PathLike[str]) -> Path:
@@ -70,6 +145,13 @@ def check_target(path: str | os.PathLike[str]) -> Path:
             raise OutputError(
                 f"{folder}: holds a {DESCRIPTION if (folder / DESCRIPTION).exists() else WEIGHTS} that is not a neuprog model's; write the model to another folder"
             )
+    if (folder / ENSEMBLE).exists():
+        try:
+            description = json.loads(read_bytes(folder / ENSEMBLE, "ensemble description", MODEL_BYTES, CheckpointError))
+        except (NeuprogError, ValueError, RecursionError):
+            description = None
+        if not isinstance(description, dict) or description.get("format") != ENSEMBLE_FORMAT:
+            raise OutputError(f"{folder}: holds an {ENSEMBLE} that is not a neuprog ensemble's; write the model to another folder")
     return folder
 
 
@@ -104,6 +186,12 @@ def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], l
     except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as error:
         raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({' '.join(str(error).split())[:160]})") from None
     return config, description["vocab"], description["ops"], weights
+
+
+def folder_metrics(path: str | os.PathLike[str]) -> dict:
+    """The metrics a model folder's description records (empty when it records none)."""
+    metrics = json.loads(read_bytes(Path(path) / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
+    return metrics if isinstance(metrics, dict) else {}
 
 
 def check_names(words, ops, where: str | os.PathLike[str]) -> None:

@@ -17,12 +17,13 @@ from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Execution, decode, execute
 from neuprog.lang.tree import Program
-from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline
+from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline, predict_questions
 from neuprog.model.calibration import calibrated, identity, signal_names, signals
 from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
-from neuprog.model.features import Batch, Sample, Vocab, collate, make_sample
-from neuprog.model.folder import BUNDLED, check_names, check_weights, read_folder, registry_for, write_folder
+from neuprog.model.ensemble import Ensemble
+from neuprog.model.features import Batch, Sample, Vocab
+from neuprog.model.folder import BUNDLED, check_names, check_weights, folder_metrics, is_ensemble, read_ensemble, read_folder, registry_for, write_folder
 from neuprog.model.loss import answer_loss
 from neuprog.model.search import ExpectedPolicy, SteeredPolicy, search_loss
 from neuprog.tables.table import Table
@@ -123,15 +124,17 @@ class NeuralProgrammer(nn.Module):
         return (choices, predictions) if with_choices else predictions
 
     @torch.no_grad()
-    def candidates(self, batch: Batch, count: int) -> list[list[Prediction]]:
+    def candidates(self, batch: Batch, count: int, with_choices: bool = False) -> list[list[Prediction]] | tuple[Choices, list[list[Prediction]]]:
         """Up to ``count`` most probable distinct programs of each question (`Choices.ranked`), each run on its table, most probable first.
 
-        Each prediction's ``raw_confidence`` is its program's probability; what
-        several models answer can be pooled from these (``examples/answer_vote.py``).
+        Each prediction's ``raw_confidence`` is its program's probability; an
+        `Ensemble` pools several models' answers from these.
         """
         batch = batch.to(self.device)
-        ranked = self._ranked(batch, self._choices(batch), count)
-        return [[self._run(sample, program, chance) for program, chance in found] for sample, found in zip(batch.samples, ranked)]
+        choices = self._choices(batch)
+        ranked = self._ranked(batch, choices, count)
+        found = [[self._run(sample, program, chance) for program, chance in programs] for sample, programs in zip(batch.samples, ranked)]
+        return (choices, found) if with_choices else found
 
     def _choices(self, batch: Batch) -> Choices:
         """The controller's choices for ``batch`` in evaluation mode (no dropout); the training mode is left as it was."""
@@ -179,23 +182,19 @@ class NeuralProgrammer(nn.Module):
 
     def predict_questions(self, table: Table, questions: Sequence[str]) -> tuple[list[Sample], Choices, list[Prediction]]:
         """Read questions against one table, then decode and run each one's program: the path of ask, explain and plot."""
-        samples = [make_sample(f"q{i}", question, table, max_constants=self.config.max_constants) for i, question in enumerate(questions)]
-        choices, predictions = self.predict(collate(samples, self.vocab), with_choices=True)
-        return samples, choices, predictions
+        return predict_questions(self, table, questions)
 
     # -- the user-facing API --------------------------------------------------------------------
 
     @classmethod
-    def from_pretrained(cls, path=None, registry: Registry | None = None) -> NeuralProgrammer:
-        """A saved model folder, or without ``path`` the model bundled with neuprog.
+    def from_pretrained(cls, path=None, registry: Registry | None = None) -> NeuralProgrammer | Ensemble:
+        """A saved model folder, or without ``path`` the model bundled with neuprog; an `Ensemble` (the same ``ask`` and call) when the folder holds one.
 
         >>> model = NeuralProgrammer.from_pretrained()
         >>> model.ask("examples/cities.csv", "how many cities are there?").value
         8.0
         """
-        where = BUNDLED if path is None else path
-        config, words, ops, weights = read_folder(where)
-        return assemble(config, words, ops, weights, registry or BUILTINS, where, tensors_only=True)
+        return open_folder(BUNDLED if path is None else path, registry or BUILTINS)[0]
 
     def save_pretrained(self, path, metrics: dict | None = None, config: TrainConfig | None = None):
         """Write this model to the folder ``path`` (safetensors weights and a JSON description, with ``config``, how it was trained, if known)."""
@@ -247,6 +246,20 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
         raise CheckpointError(f"{where}: weights do not fit this model ({str(error).splitlines()[0][:160]})") from None
     model.eval()
     return model
+
+
+def open_folder(where, registry: Registry) -> tuple[NeuralProgrammer | Ensemble, TrainConfig, dict]:
+    """The model of a model folder or ensemble folder, its config (an ensemble's first member's) and its recorded metrics."""
+    if is_ensemble(where):
+        folders, programs, calibration, metrics = read_ensemble(where)
+        opened = [open_folder(folder, registry) for folder in folders]
+        ensemble = Ensemble([model for model, _, _ in opened], programs, [folder.name for folder in folders], [config for _, config, _ in opened])
+        if len(calibration) != ensemble.calibration.numel():
+            raise CheckpointError(f"{where}: its calibration has {len(calibration)} weights, the ensemble's ops need {ensemble.calibration.numel()}")
+        ensemble.calibration.copy_(torch.tensor(calibration))
+        return ensemble, opened[0][1], metrics
+    config, words, ops, weights = read_folder(where)
+    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, folder_metrics(where)
 
 
 def _rows(picks: Picks) -> list[list[dict]]:
