@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ def model() -> NeuralProgrammer:
 
 
 def test_bundled_model_fits_the_size_budget():
-    size = sum(path.stat().st_size for path in BUNDLED.iterdir())
+    size = sum(path.stat().st_size for path in BUNDLED.rglob("*") if path.is_file())
     assert size <= 25 * 2**20
     assert (BUNDLED / "MODEL_CARD.md").is_file()
 
@@ -132,6 +133,26 @@ def test_save_pretrained_round_trips(model, tmp_path):
     ],
 )
 def test_broken_model_folders_are_refused_with_the_reason(model, tmp_path, breakage, message):
+    folder = model.members[0].save_pretrained(tmp_path / "broken")  # one trained model of the bundled ensemble
+    breakage(folder)
+    with pytest.raises(CheckpointError, match=message):
+        NeuralProgrammer.from_pretrained(folder)
+    assert main(["ask", str(CITIES), "how many cities?", "--model", str(folder)]) == 7
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda f: (f / "ensemble.json").write_text("[1, 2"), "ensemble.json: not valid JSON"),
+        (lambda f: shutil.rmtree(f / json.loads((f / "ensemble.json").read_text())["members"][-1]), "not a model folder"),
+        (
+            lambda f: (f / "ensemble.json").write_text(json.dumps({**json.loads((f / "ensemble.json").read_text()), "calibration": [1.0]})),
+            "calibration has 1 weights",
+        ),
+        (lambda f: (f / "ensemble.json").write_text(json.dumps({**json.loads((f / "ensemble.json").read_text()), "programs": 0})), "programs must be"),
+    ],
+)
+def test_broken_ensemble_folders_are_refused_with_the_reason(model, tmp_path, breakage, message):
     folder = model.save_pretrained(tmp_path / "broken")
     breakage(folder)
     with pytest.raises(CheckpointError, match=message):

@@ -15,11 +15,11 @@ from neuprog.app.cli import main
 from neuprog.errors import ConfigError
 from neuprog.lang.interpret import answer_texts
 from neuprog.learn.calibrate import calibrate, check_unseen
-from neuprog.learn.runner import held_out, shuffled_batch, training_samples
+from neuprog.learn.runner import held_out, open_model, shuffled_batch, training_samples
 from neuprog.model.calibration import signal_names, signals
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.features import collate, make_sample, with_rows_shuffled
-from neuprog.model.folder import BUNDLED, read_folder
+from neuprog.model.folder import BUNDLED, read_ensemble, read_folder
 from neuprog.tables.question import Question, speaks_of_order
 from neuprog.wtq.probes import options, probe, swap_options
 from neuprog.wtq.samples import load_samples
@@ -191,15 +191,15 @@ def test_calibrating_a_model_folder_on_unseen_questions_writes_a_calibrated_copy
     assert main(["calibrate", str(BUNDLED), "--data", SAMPLE, "--split", "sample-dev", "--out", str(out), "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["split"] == "sample-dev" and report["calibration_questions"] == len(load_samples(SAMPLE, "sample-dev"))
-    config, _, _, weights = read_folder(out)
-    assert config.train_split == read_folder(BUNDLED)[0].train_split
-    assert not torch.equal(weights["calibration"], read_folder(BUNDLED)[3]["calibration"])
+    members, _, calibration, _ = read_ensemble(out)  # the bundled model is an ensemble: its copy is one too, calibrated anew
+    assert [read_folder(member)[0].train_split for member in members] == [read_folder(member)[0].train_split for member in read_ensemble(BUNDLED)[0]]
+    assert calibration != read_ensemble(BUNDLED)[2]
 
 
 def test_calibration_refuses_questions_from_the_models_training_split(tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(SAMPLE, data)
-    train_split = read_folder(BUNDLED)[0].train_split
+    train_split = open_model()[1].train_split
     shutil.copy(data / "data" / "sample-dev.tsv", data / "data" / f"{train_split}.tsv")  # the model "trained" on sample-dev
     assert main(["calibrate", str(BUNDLED), "--data", str(data), "--split", "sample-dev", "--out", str(tmp_path / "out"), "--quiet"]) == 2
     assert "are in the training split" in capsys.readouterr().err and not (tmp_path / "out").exists()

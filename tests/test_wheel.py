@@ -22,7 +22,8 @@ def test_a_wheel_installed_outside_the_repo_answers_a_question(tmp_path):
     assert built.returncode == 0, built.stderr[-2000:]
     [wheel] = (tmp_path / "dist").glob("neuprog-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"neuprog/lang/program.lark", "neuprog/pretrained/wtq/model.safetensors", "neuprog/pretrained/wtq/MODEL_CARD.md"} <= names
+    assert {"neuprog/lang/program.lark", "neuprog/pretrained/wtq/ensemble.json", "neuprog/pretrained/wtq/MODEL_CARD.md"} <= names
+    assert any(name.startswith("neuprog/pretrained/wtq/") and name.endswith("/model.safetensors") for name in names)  # its members' weights
     assert {f"neuprog/app/static/{page}" for page in ("index.html", "app.js", "style.css")} <= names  # the inspector's page
     site = tmp_path / "site"
     installed = subprocess.run(

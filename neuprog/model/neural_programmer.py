@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
 
-from neuprog.errors import CheckpointError, ExecutionError
+from neuprog.errors import CheckpointError, ExecutionError, WrongTypeError
 from neuprog.lang.choices import Choices, Picks
 from neuprog.lang.interpret import Answer, answer_texts, interpret
 from neuprog.lang.literals import literals_of
@@ -250,6 +251,8 @@ def assemble(config: TrainConfig, words: list[str], ops: list[str], weights: dic
 
 def open_folder(where, registry: Registry) -> tuple[NeuralProgrammer | Ensemble, TrainConfig, dict]:
     """The model of a model folder or ensemble folder, its config (an ensemble's first member's) and its recorded metrics."""
+    if not isinstance(where, (str, os.PathLike)):
+        raise WrongTypeError(f"a model folder is a path, not {type(where).__name__}")
     if is_ensemble(where):
         folders, programs, calibration, metrics = read_ensemble(where)
         opened = [open_folder(folder, registry) for folder in folders]
