@@ -44,7 +44,10 @@ def ensemble_command(args) -> None:
     configs = [config if not args.data else config.model_copy(update={"data": args.data}) for _, config, _ in opened]
     check_shared_holdout(configs, names)
     ensemble = Ensemble([model for model, _, _ in opened], args.programs, names, configs)
-    held = held_out(training_samples(configs[0], progress=not args.quiet), configs[0])[1] if configs[0].calibration_holdout else []
+    try:
+        held = held_out(training_samples(configs[0], progress=not args.quiet), configs[0])[1] if configs[0].calibration_holdout else []
+    except DataError as error:
+        raise DataError(f"{error}; the members' held-out questions are read from their training data: name its root with --data") from None
     report = calibrate(ensemble, held) if held else {"calibration_questions": 0}
     metrics = {"calibration": report, "members": {name: metrics for name, (_, _, metrics) in zip(names, opened)}}
     folder = ensemble.save_pretrained(args.out, metrics)

@@ -88,14 +88,7 @@ def read_ensemble(path: str | os.PathLike[str]) -> tuple[list[Path], int, list[f
     """The member folders, programs per member, calibration weights and metrics of an ensemble folder written by `write_ensemble`."""
     folder = Path(path)
     where = folder / ENSEMBLE
-    try:
-        description = json.loads(read_bytes(where, "ensemble description", MODEL_BYTES, CheckpointError).decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise CheckpointError(f"{where}: not valid JSON ({error})") from None
-    if not isinstance(description, dict) or description.get("format") != ENSEMBLE_FORMAT:
-        raise CheckpointError(f"{where}: not a neuprog ensemble description")
-    if description.get("version") != VERSION:
-        raise CheckpointError(f"{folder}: ensemble version {description.get('version')!r} is not supported by this neuprog (needs {VERSION})")
+    description = read_description(where, ENSEMBLE_FORMAT, "ensemble")
     members, programs, calibration = description.get("members"), description.get("programs"), description.get("calibration")
     if not isinstance(members, list) or not members:
         raise CheckpointError(f"{where}: members must be a list of member folder names")
@@ -167,14 +160,7 @@ def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], l
     folder = Path(path)
     if not (folder / DESCRIPTION).is_file() or not (folder / WEIGHTS).is_file():
         raise CheckpointError(f"{folder}: not a model folder (needs {DESCRIPTION} and {WEIGHTS})")
-    try:
-        description = json.loads(read_bytes(folder / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError).decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise CheckpointError(f"{folder / DESCRIPTION}: not valid JSON ({error})") from None
-    if not isinstance(description, dict) or description.get("format") != FORMAT:
-        raise CheckpointError(f"{folder / DESCRIPTION}: not a neuprog model description")
-    if description.get("version") != VERSION:
-        raise CheckpointError(f"{folder}: model version {description.get('version')!r} is not supported by this neuprog (needs {VERSION})")
+    description = read_description(folder / DESCRIPTION, FORMAT, "model")
     missing = [key for key in ("config", "vocab", "ops") if key not in description]
     if missing:
         raise CheckpointError(f"{folder / DESCRIPTION}: lacks {', '.join(missing)}")
@@ -192,6 +178,19 @@ def folder_metrics(path: str | os.PathLike[str]) -> dict:
     """The metrics a model folder's description records (empty when it records none)."""
     metrics = json.loads(read_bytes(Path(path) / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
     return metrics if isinstance(metrics, dict) else {}
+
+
+def read_description(where: Path, form: str, what: str) -> dict:
+    """The JSON description at ``where``, once it is of format ``form`` and this neuprog's version; errors name the file and say what is wrong."""
+    try:
+        description = json.loads(read_bytes(where, f"{what} description", MODEL_BYTES, CheckpointError).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise CheckpointError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(description, dict) or description.get("format") != form:
+        raise CheckpointError(f"{where}: not a neuprog {what} description")
+    if description.get("version") != VERSION:
+        raise CheckpointError(f"{where.parent}: {what} version {description.get('version')!r} is not supported by this neuprog (needs {VERSION})")
+    return description
 
 
 def check_names(words, ops, where: str | os.PathLike[str]) -> None:
