@@ -48,9 +48,10 @@ def test_votes_pool_each_answers_program_probabilities_across_members():
 
 
 def test_an_answer_without_any_offer_that_answers_is_the_first_members_most_probable_program():
-    ensemble = Ensemble([_member(Vocab.build(_samples()), 0)])
-    member, prediction, share = ensemble._vote([[_offer([], 0.6), _offer([], 0.3)]])
-    assert (member, prediction.raw_confidence, share) == (0, 0.6, 0.0)
+    ensemble = Ensemble([_member(Vocab.build(_samples()), 0), _member(Vocab.build(_samples()), 1)])
+    member, prediction, share = ensemble._vote([[], [_offer([], 0.6), _offer([], 0.3)]])
+    assert (member, prediction.raw_confidence, share) == (1, 0.6, 0.0)
+    assert ensemble._vote([[], []]) == (0, None, 0.0)  # nothing offered: predict falls back to the first member's own prediction
 
 
 def test_every_ensemble_prediction_is_a_member_program_that_reproduces_its_answer():
@@ -164,3 +165,16 @@ def test_neuprog_ensemble_joins_runs_and_calibrates_on_the_questions_they_held_o
     assert json.loads(capsys.readouterr().out)["program"]
     assert main(["ensemble", str(tmp_path / "mixed"), str(first), str(other_seed), "--quiet"]) == 2
     assert "c: its seed differs from a's" in capsys.readouterr().err and not (tmp_path / "mixed").exists()
+
+
+def test_a_question_no_member_offers_a_program_for_gets_the_first_members_own_prediction(monkeypatch):
+    samples = _samples()[:2]
+    vocab = Vocab.build(samples)
+    first, second = _member(vocab, 0), _member(vocab, 1)
+    for member in (first, second):
+        original = member.candidates
+        monkeypatch.setattr(
+            member, "candidates", lambda batch, count, with_choices=False, original=original: (original(batch, count, True)[0], [[] for _ in batch.samples])
+        )
+    predictions = Ensemble([first, second]).predict(collate(samples, vocab))
+    assert [p.program for p in predictions] == [p.program for p in first.predict(collate(samples, vocab))]

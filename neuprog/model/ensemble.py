@@ -14,7 +14,7 @@ from neuprog.lang.choices import Choices
 from neuprog.model.ask import MIN_CONFIDENCE, MIN_GROUNDED, AskResult, TableLike, ask, pipeline, predict_questions
 from neuprog.model.calibration import calibrated, identity, signal_names, signals
 from neuprog.model.config import TrainConfig
-from neuprog.model.features import Batch, Sample
+from neuprog.model.features import Batch, Sample, collate
 from neuprog.model.folder import write_ensemble
 from neuprog.tables.table import Table
 
@@ -65,17 +65,20 @@ class Ensemble(nn.Module):
         predictions, winners = [], []
         for b, sample in enumerate(batch.samples):
             member, prediction, share = self._vote([found[b] for _, found in offered])
+            if prediction is None:  # every member rules out every program it ranked: the first member's own prediction
+                prediction = self.members[0].predict(collate([sample], self.vocab).to(self.device))[0]
             sure = calibrated(self.calibration, signals(self.registry, sample.question, prediction.program, prediction.texts, share))
             predictions.append(replace(prediction, confidence=sure, raw_confidence=share))
             winners.append(member)
         if not with_choices:
             return predictions
         rows = [offered[member][0] for member in winners]
+        # (B, T, O), (B, T, O, C), (B, T, O, K): each question's row of the member whose program is shown
         choices = Choices(*(torch.stack([getattr(one, part)[b] for b, one in enumerate(rows)]) for part in ("ops", "columns", "constants")))
         return choices, predictions
 
     def _vote(self, offers: list[list]) -> tuple[int, object, float]:
-        """(member, prediction, share of the votes) of the answer the members' offers for one question favour."""
+        """(member, prediction, share of the votes) of the answer the members' offers for one question favour; no prediction when nobody offers one."""
         votes: dict[tuple[str, ...], float] = defaultdict(float)
         shown: dict[tuple[str, ...], tuple[int, object]] = {}
         for member, found in enumerate(offers):
@@ -87,10 +90,8 @@ class Ensemble(nn.Module):
                 if key not in shown or prediction.raw_confidence > shown[key][1].raw_confidence:
                     shown[key] = member, replace(prediction, fallback=rank)
         if not votes:  # no offer answers: the most probable program of the first member that offered one, as it failed
-            member = next((m for m, found in enumerate(offers) if found), None)
-            if member is None:
-                raise CheckpointError(f"{self.names[0]}: every member rules out every program (a broken model?)")
-            return member, offers[member][0], 0.0
+            member = next((m for m, found in enumerate(offers) if found), 0)
+            return member, offers[member][0] if offers[member] else None, 0.0
         key = max(votes, key=votes.get)
         member, prediction = shown[key]
         return member, prediction, min(1.0, votes[key] / len(offers))
