@@ -32,6 +32,13 @@ class Ensemble(nn.Module):
     program still reproduces its answer. Members share their ops, vocabulary, steps
     and constant limit (one batch serves them all), which holds for members trained
     with one seed on one dataset.
+
+    >>> from neuprog import NeuralProgrammer
+    >>> model = NeuralProgrammer.from_pretrained()  # the bundled model is an ensemble
+    >>> model.names, model.programs
+    (['chosen-search', 'profile'], 8)
+    >>> model.ask("examples/cities.csv", "how many cities are there?").value
+    8.0
     """
 
     def __init__(
