@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 
 import torch
 
 from neuprog.errors import NeuprogError
 from neuprog.learn.runner import open_model
+from neuprog.model.ensemble import vote
 from neuprog.model.features import collate
 from neuprog.tables.scoring import answer_is_correct
 from neuprog.wtq.samples import load_samples
@@ -35,22 +35,19 @@ def main() -> None:
     models = [open_model(None if path == "-" else path)[0] for path in args.models]
     read = {size: load_samples(args.data, args.split, max_constants=size) for size in {model.config.max_constants for model in models}}
     samples = next(iter(read.values()))  # the same questions in the same order, whatever the constant limit
-    votes = [defaultdict(float) for _ in samples]  # per question: answer -> pooled probability
-    right: list[dict] = [{} for _ in samples]  # per question: answer -> whether it is correct
+    offers: list[list] = [[] for _ in samples]  # per question, per model: its predictions, most probable first
     alone = []
     for model in models:
         correct = 0
         for start in range(0, len(samples), 64):
             chunk = read[model.config.max_constants][start : start + 64]
             for offset, (sample, found) in enumerate(zip(chunk, model.candidates(collate(chunk, model.vocab), args.programs))):
-                answered = [prediction for prediction in found if prediction.texts]
-                for rank, prediction in enumerate(answered):
-                    answer = tuple(sorted(text.lower() for text in prediction.texts))
-                    right[start + offset][answer] = answer_is_correct(prediction.texts, sample.answers, sample.canon)
-                    votes[start + offset][answer] += prediction.raw_confidence
-                    correct += rank == 0 and right[start + offset][answer]
+                offers[start + offset].append(found)
+                answered = next((prediction for prediction in found if prediction.texts), None)
+                correct += answered is not None and answer_is_correct(answered.texts, sample.answers, sample.canon)
         alone.append(round(correct / len(samples), 4))
-    pooled = sum(right[i][max(vote, key=vote.get)] for i, vote in enumerate(votes) if vote)
+    winners = [vote(offered)[1] for offered in offers]
+    pooled = sum(bool(winner and winner.texts and answer_is_correct(winner.texts, sample.answers, sample.canon)) for winner, sample in zip(winners, samples))
     print(json.dumps({"split": args.split, "questions": len(samples), "each": alone, "pooled": round(pooled / len(samples), 4)}))
 
 

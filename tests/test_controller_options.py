@@ -18,7 +18,7 @@ from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
 from neuprog.lang.program import render
 from neuprog.model.config import ModelConfig, parse_config
-from neuprog.model.features import Vocab, collate
+from neuprog.model.features import SPECIALS, Vocab, collate
 from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.table import Table
 from neuprog.wtq.samples import load_samples
@@ -33,6 +33,7 @@ OPTIONS = {
     "stem linking": {"linking": "stems"},
     "chosen history": {"history_input": "chosen"},
     "column profile": {"column_profile": True},
+    "word dropout": {"word_dropout": 0.3},
     "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head", "linking": "stems"},
 }
 
@@ -114,9 +115,30 @@ def test_gradients_reach_the_options_own_parameters(options):
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module
 
 
+def test_word_dropout_reads_a_share_of_words_as_unknown_while_training_and_none_in_evaluation():
+    model, samples = model_with({"word_dropout": 0.3})
+    ids = collate(samples, model.vocab).tokens  # (B, Q)
+    words = ids >= len(SPECIALS)  # not padding, <unk>, <num> or <date>
+    model.eval()
+    assert torch.equal(model.controller._drop_words(ids), ids)
+    model.train()
+    dropped = model.controller._drop_words(ids)
+    unknown = dropped == SPECIALS.index("<unk>")
+    assert torch.equal(dropped[~unknown], ids[~unknown]) and torch.equal(dropped[~words], ids[~words])
+    assert 0.2 < (unknown & words).sum() / words.sum() < 0.4
+
+
 @pytest.mark.parametrize(
     "field, value",
-    [("halting", "adaptive"), ("history", "transformer"), ("step_memory", "tape"), ("linking", "fuzzy"), ("ponder_weight", -1), ("fast_decay", 0)],
+    [
+        ("halting", "adaptive"),
+        ("history", "transformer"),
+        ("step_memory", "tape"),
+        ("linking", "fuzzy"),
+        ("ponder_weight", -1),
+        ("fast_decay", 0),
+        ("word_dropout", 1.0),
+    ],
 )
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
     with pytest.raises(ConfigError, match=f"model.{field}"):

@@ -14,10 +14,10 @@ from neuprog.errors import CheckpointError, OutputError
 from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.parse import parse
 from neuprog.model.config import ModelConfig
-from neuprog.model.ensemble import Ensemble
+from neuprog.model.ensemble import Ensemble, vote
 from neuprog.model.features import Vocab, collate, make_sample
 from neuprog.model.folder import ENSEMBLE, write_folder
-from neuprog.model.neural_programmer import Prediction
+from neuprog.model.prediction import Prediction
 from neuprog.wtq.samples import load_samples
 
 SAMPLE = "datasets/wtq-sample"
@@ -40,18 +40,16 @@ def _offer(texts: list[str], probability: float, program: str = "s1 = ALL_ROWS; 
 
 
 def test_votes_pool_each_answers_program_probabilities_across_members():
-    ensemble = Ensemble([_member(Vocab.build(_samples()), 0), _member(Vocab.build(_samples()), 1)])
     offers = [[_offer(["Oslo"], 0.5), _offer(["Rome"], 0.3)], [_offer(["rome "], 0.4), _offer([], 0.3), _offer(["Oslo"], 0.05)]]
-    member, prediction, share = ensemble._vote(offers)
+    member, prediction, share = vote(offers)
     assert (member, prediction.texts, prediction.fallback) == (1, ["rome "], 0)  # Rome: 0.3 + 0.4 beats Oslo: 0.55; shown by its 0.4 program
     assert share == pytest.approx(0.35)
 
 
 def test_an_answer_without_any_offer_that_answers_is_the_first_members_most_probable_program():
-    ensemble = Ensemble([_member(Vocab.build(_samples()), 0), _member(Vocab.build(_samples()), 1)])
-    member, prediction, share = ensemble._vote([[], [_offer([], 0.6), _offer([], 0.3)]])
+    member, prediction, share = vote([[], [_offer([], 0.6), _offer([], 0.3)]])
     assert (member, prediction.raw_confidence, share) == (1, 0.6, 0.0)
-    assert ensemble._vote([[], []]) == (0, None, 0.0)  # nothing offered: predict falls back to the first member's own prediction
+    assert vote([[], []]) == (0, None, 0.0)  # nothing offered: predict falls back to the first member's own prediction
 
 
 def test_every_ensemble_prediction_is_a_member_program_that_reproduces_its_answer():
@@ -174,7 +172,9 @@ def test_a_question_no_member_offers_a_program_for_gets_the_first_members_own_pr
     for member in (first, second):
         original = member.candidates
         monkeypatch.setattr(
-            member, "candidates", lambda batch, count, with_choices=False, original=original: (original(batch, count, True)[0], [[] for _ in batch.samples])
+            member,
+            "candidates",
+            lambda batch, count, with_choices=False, calibrate=True, original=original: (original(batch, count, True)[0], [[] for _ in batch.samples]),
         )
     predictions = Ensemble([first, second]).predict(collate(samples, vocab))
     assert [p.program for p in predictions] == [p.program for p in first.predict(collate(samples, vocab))]

@@ -58,6 +58,6 @@ def test_every_history_cell_maps_a_step_input_to_a_hidden_vector(history):
 
 
 def test_the_default_history_is_the_gru_whose_weights_the_bundled_model_carries():
-    config, _words, _ops, weights = read_folder(read_ensemble(BUNDLED)[0][0])  # the first member of the bundled ensemble
+    config, _words, _ops, weights, _metrics = read_folder(read_ensemble(BUNDLED)[0][0])  # the first member of the bundled ensemble
     assert config.model.history == ModelConfig().history == "gru"
     assert {name for name in weights if ".history." in name} == {f"controller.history.{p}" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}

@@ -31,6 +31,8 @@ class ModelConfig(_Strict):
     """Read the question in both directions."""
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
     """Dropout on embeddings and controller states while training."""
+    word_dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    """Share of the question's words and the column names' words read as <unk> while training (each word drawn anew every batch), so the model learns to lean on what links a question to its table (constants, column matches) rather than on words a new question may not use."""
     max_constants: int = Field(12, ge=1, le=100)
     """At most this many question constants K per question."""
     min_word_count: int = Field(1, ge=1, le=1_000_000)

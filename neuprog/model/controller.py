@@ -10,7 +10,7 @@ from neuprog.lang.registry import Registry
 from neuprog.lang.values import Column
 from neuprog.model.addressing import ReadHead, stack_offsets
 from neuprog.model.config import ModelConfig
-from neuprog.model.features import Batch
+from neuprog.model.features import SPECIALS, Batch
 from neuprog.model.halting import halting_distribution, initial_bias
 from neuprog.model.history import history_cell
 from neuprog.model.steering import Steering
@@ -76,9 +76,16 @@ class Controller(nn.Module):
             return batch.column_features[..., :3], batch.token_columns
         return batch.column_features, batch.token_stems
 
+    def _drop_words(self, ids: torch.Tensor) -> torch.Tensor:
+        """Word ids with a ``word_dropout`` share of the words (not padding, <num> or <date>) read as <unk>, while training."""
+        if not self.training or self.config.word_dropout == 0.0:
+            return ids
+        dropped = (torch.rand(ids.shape, device=ids.device) < self.config.word_dropout) & (ids >= len(SPECIALS))
+        return ids.masked_fill(dropped, SPECIALS.index("<unk>"))
+
     def encode(self, batch: Batch):
         features, links = self.linked(batch)
-        words = self.words(batch.tokens) + self.token_kinds(batch.token_kinds)  # (B, Q, E)
+        words = self.words(self._drop_words(batch.tokens)) + self.token_kinds(batch.token_kinds)  # (B, Q, E)
         if self.column_words is not None:
             words = words + self.column_words((links.amax(2) > 0).long())
         words = self.dropout(words)
@@ -88,7 +95,7 @@ class Controller(nn.Module):
         states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])  # (B, Q, H)
         last = last[0] if isinstance(last, tuple) else last  # LSTM returns (h, c)
         summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
-        header = (self.words(batch.header_tokens) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
+        header = (self.words(self._drop_words(batch.header_tokens)) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
         columns = self.header(header) + self.column_features(features)  # (B, C, H)
         if self.column_profile is not None:

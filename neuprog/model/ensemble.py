@@ -16,6 +16,7 @@ from neuprog.model.calibration import calibrated, identity, signal_names, signal
 from neuprog.model.config import TrainConfig
 from neuprog.model.features import Batch, Sample, collate
 from neuprog.model.folder import write_ensemble
+from neuprog.model.prediction import Prediction
 from neuprog.tables.table import Table
 
 PROGRAMS = 8
@@ -68,10 +69,10 @@ class Ensemble(nn.Module):
         members, and ``fallback`` the rank of its program among its member's offers.
         """
         batch = batch.to(self.device)
-        offered = [member.candidates(batch, self.programs, with_choices=True) for member in self.members]
+        offered = [member.candidates(batch, self.programs, with_choices=True, calibrate=False) for member in self.members]
         predictions, winners = [], []
         for b, sample in enumerate(batch.samples):
-            member, prediction, share = self._vote([found[b] for _, found in offered])
+            member, prediction, share = vote([found[b] for _, found in offered])
             if prediction is None:  # every member rules out every program it ranked: the first member's own prediction
                 prediction = self.members[0].predict(collate([sample], self.vocab).to(self.device))[0]
             sure = calibrated(self.calibration, signals(self.registry, sample.question, prediction.program, prediction.texts, share))
@@ -83,25 +84,6 @@ class Ensemble(nn.Module):
         # (B, T, O), (B, T, O, C), (B, T, O, K): each question's row of the member whose program is shown
         choices = Choices(*(torch.stack([getattr(one, part)[b] for b, one in enumerate(rows)]) for part in ("ops", "columns", "constants")))
         return choices, predictions
-
-    def _vote(self, offers: list[list]) -> tuple[int, object, float]:
-        """(member, prediction, share of the votes) of the answer the members' offers for one question favour; no prediction when nobody offers one."""
-        votes: dict[tuple[str, ...], float] = defaultdict(float)
-        shown: dict[tuple[str, ...], tuple[int, object]] = {}
-        for member, found in enumerate(offers):
-            for rank, prediction in enumerate(found):
-                if not prediction.texts:
-                    continue
-                key = tuple(sorted(text.strip().lower() for text in prediction.texts))
-                votes[key] += prediction.raw_confidence
-                if key not in shown or prediction.raw_confidence > shown[key][1].raw_confidence:
-                    shown[key] = member, replace(prediction, fallback=rank)
-        if not votes:  # no offer answers: the most probable program of the first member that offered one, as it failed
-            member = next((m for m, found in enumerate(offers) if found), 0)
-            return member, offers[member][0] if offers[member] else None, 0.0
-        key = max(votes, key=votes.get)
-        member, prediction = shown[key]
-        return member, prediction, min(1.0, votes[key] / len(offers))
 
     def save_pretrained(self, path, metrics: dict | None = None, config: TrainConfig | None = None):
         """Write the ensemble to the folder ``path``: a model folder per member, then the ensemble's description (`write_ensemble`).
@@ -132,6 +114,47 @@ class Ensemble(nn.Module):
     def __call__(self, *args, table: TableLike = None, query: str | Sequence[str] | None = None, **options):
         """Answer like the Hugging Face table-QA pipeline, as a `NeuralProgrammer` called with ``table=`` and ``query=`` does."""
         return pipeline(self, *args, table=table, query=query, **options)
+
+
+def answer_key(texts: Sequence[str]) -> tuple[str, ...]:
+    """What two answers must share to pool their votes: their texts, stripped, lower-cased, in any order.
+
+    >>> answer_key(["Rome ", "oslo"]) == answer_key(["Oslo", "rome"])
+    True
+    """
+    return tuple(sorted(text.strip().lower() for text in texts))
+
+
+def vote(offers: Sequence[Sequence[Prediction]]) -> tuple[int, Prediction | None, float]:
+    """(member, prediction, share of the votes) of the answer that several models' offers for one question favour.
+
+    ``offers`` holds each member's predictions, most probable first; each one's
+    probability (``raw_confidence``) is a vote for its answer. The winner is shown by
+    the most probable prediction that gives it, its ``fallback`` the rank among its
+    member's offers. When no offer answers, the most probable offer of the first
+    member that made one (its share 0); no prediction when nobody offers any.
+
+    >>> oslo, rome = Prediction(None, None, ["Oslo"], 0.0, raw_confidence=0.5), Prediction(None, None, ["Rome"], 0.0, raw_confidence=0.4)
+    >>> member, winner, share = vote([[oslo, rome], [rome]])
+    >>> member, winner.texts, share
+    (0, ['Rome'], 0.4)
+    """
+    votes: dict[tuple[str, ...], float] = defaultdict(float)
+    shown: dict[tuple[str, ...], tuple[int, Prediction]] = {}
+    for member, found in enumerate(offers):
+        for rank, prediction in enumerate(found):
+            if not prediction.texts:
+                continue
+            key = answer_key(prediction.texts)
+            votes[key] += prediction.raw_confidence
+            if key not in shown or prediction.raw_confidence > shown[key][1].raw_confidence:
+                shown[key] = member, replace(prediction, fallback=rank)
+    if not votes:
+        member = next((m for m, found in enumerate(offers) if found), 0)
+        return member, offers[member][0] if offers and offers[member] else None, 0.0
+    key = max(votes, key=votes.get)
+    member, prediction = shown[key]
+    return member, prediction, min(1.0, votes[key] / len(offers))
 
 
 def check_members(members: Sequence[nn.Module], names: Sequence[str]) -> None:

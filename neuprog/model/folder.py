@@ -148,8 +148,8 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], list[str], dict]:
-    """The config, vocabulary, op names and weights of a model folder written by `write_folder`.
+def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], list[str], dict, dict]:
+    """The config, vocabulary, op names, weights and recorded metrics (empty if none) of a model folder written by `write_folder`.
 
     Both files are checked against the model size limit before they are read, and
     the description's fields for their types, so a broken folder is refused with
@@ -171,13 +171,8 @@ def read_folder(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str], l
         weights = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as error:
         raise CheckpointError(f"{folder / WEIGHTS}: truncated or corrupted weights ({' '.join(str(error).split())[:160]})") from None
-    return config, description["vocab"], description["ops"], weights
-
-
-def folder_metrics(path: str | os.PathLike[str]) -> dict:
-    """The metrics a model folder's description records (empty when it records none)."""
-    metrics = json.loads(read_bytes(Path(path) / DESCRIPTION, "model description", MODEL_BYTES, CheckpointError)).get("metrics")
-    return metrics if isinstance(metrics, dict) else {}
+    metrics = description.get("metrics")
+    return config, description["vocab"], description["ops"], weights, metrics if isinstance(metrics, dict) else {}
 
 
 def read_description(where: Path, form: str, what: str) -> dict:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import torch
 from torch import nn
 
 from neuprog.errors import CheckpointError, ExecutionError, WrongTypeError
 from neuprog.lang.choices import Choices, Picks
-from neuprog.lang.interpret import Answer, answer_texts, interpret
+from neuprog.lang.interpret import answer_texts, interpret
 from neuprog.lang.literals import literals_of
 from neuprog.lang.ops import BUILTINS
 from neuprog.lang.registry import Registry
@@ -24,27 +24,11 @@ from neuprog.model.config import ModelConfig, TrainConfig
 from neuprog.model.controller import Controller
 from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import Batch, Sample, Vocab
-from neuprog.model.folder import BUNDLED, check_names, check_weights, folder_metrics, is_ensemble, read_ensemble, read_folder, registry_for, write_folder
+from neuprog.model.folder import BUNDLED, check_names, check_weights, is_ensemble, read_ensemble, read_folder, registry_for, write_folder
 from neuprog.model.loss import answer_loss
+from neuprog.model.prediction import Prediction
 from neuprog.model.search import ExpectedPolicy, SteeredPolicy, search_loss
 from neuprog.tables.table import Table
-
-
-@dataclass
-class Prediction:
-    """The decoded program for one question, its answer and how sure the model was."""
-
-    program: Program
-    answer: Answer | None
-    texts: list[str]
-    confidence: float
-    """The calibrated confidence: how often answers like this one are right (see `neuprog.model.calibration`)."""
-    error: str | None = None
-    trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
-    raw_confidence: float = 0.0
-    """The probability of the program under the controller."""
-    fallback: int = 0
-    """0 for the decoded program; n when the decoded program gave no answer and this is the n-th next most probable program tried."""
 
 
 class NeuralProgrammer(nn.Module):
@@ -125,16 +109,19 @@ class NeuralProgrammer(nn.Module):
         return (choices, predictions) if with_choices else predictions
 
     @torch.no_grad()
-    def candidates(self, batch: Batch, count: int, with_choices: bool = False) -> list[list[Prediction]] | tuple[Choices, list[list[Prediction]]]:
+    def candidates(
+        self, batch: Batch, count: int, with_choices: bool = False, calibrate: bool = True
+    ) -> list[list[Prediction]] | tuple[Choices, list[list[Prediction]]]:
         """Up to ``count`` most probable distinct programs of each question (`Choices.ranked`), each run on its table, most probable first.
 
         Each prediction's ``raw_confidence`` is its program's probability; an
-        `Ensemble` pools several models' answers from these.
+        `Ensemble` pools several models' answers from these and, calibrating the
+        pooled vote itself, asks for no ``calibrate`` (confidences left at 0).
         """
         batch = batch.to(self.device)
         choices = self._choices(batch)
         ranked = self._ranked(batch, choices, count)
-        found = [[self._run(sample, program, chance) for program, chance in programs] for sample, programs in zip(batch.samples, ranked)]
+        found = [[self._run(sample, program, chance, calibrate) for program, chance in programs] for sample, programs in zip(batch.samples, ranked)]
         return (choices, found) if with_choices else found
 
     def _choices(self, batch: Batch) -> Choices:
@@ -166,13 +153,13 @@ class NeuralProgrammer(nn.Module):
         header, literals = sample.table.header, literals_of(sample.question.constants)
         return decode(self.registry, picks["ops"], picks["columns"], picks["constants"], header, literals, picks.get("reads"), picks.get("stops"))
 
-    def _run(self, sample: Sample, program: Program, probability: float) -> Prediction:
-        """The prediction of ``program`` on the sample's table, with its probability under the controller."""
+    def _run(self, sample: Sample, program: Program, probability: float, calibrate: bool = True) -> Prediction:
+        """The prediction of ``program`` on the sample's table, with its probability under the controller (and its calibrated confidence, unless not to ``calibrate``)."""
         try:
             trace: list = []
             answer = interpret(program, sample.table, self.registry, trace)
             texts = answer_texts(answer, sample.table)
-            sure = calibrated(self.calibration, signals(self.registry, sample.question, program, texts, probability))
+            sure = calibrated(self.calibration, signals(self.registry, sample.question, program, texts, probability)) if calibrate else 0.0
             return Prediction(program, answer, texts, sure, trace=trace, raw_confidence=probability)
         except ExecutionError as error:  # a user op may refuse its input; other exceptions are bugs and propagate
             return Prediction(program, None, [], 0.0, error=str(error), raw_confidence=probability)
@@ -261,8 +248,8 @@ def open_folder(where, registry: Registry) -> tuple[NeuralProgrammer | Ensemble,
             raise CheckpointError(f"{where}: its calibration has {len(calibration)} weights, the ensemble's ops need {ensemble.calibration.numel()}")
         ensemble.calibration.copy_(torch.tensor(calibration))
         return ensemble, opened[0][1], metrics
-    config, words, ops, weights = read_folder(where)
-    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, folder_metrics(where)
+    config, words, ops, weights, metrics = read_folder(where)
+    return assemble(config, words, ops, weights, registry, where, tensors_only=True), config, metrics
 
 
 def _rows(picks: Picks) -> list[list[dict]]:

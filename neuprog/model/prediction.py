@@ -1,0 +1,25 @@
+"""A model's prediction for one question: the program, its answer and how sure the model was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from neuprog.lang.interpret import Answer
+from neuprog.lang.tree import Program
+
+
+@dataclass
+class Prediction:
+    """The decoded program for one question, its answer and how sure the model was."""
+
+    program: Program
+    answer: Answer | None
+    texts: list[str]
+    confidence: float
+    """The calibrated confidence: how often answers like this one are right (see `neuprog.model.calibration`)."""
+    error: str | None = None
+    trace: list = field(default_factory=list, repr=False)  # every step's exact result, in order
+    raw_confidence: float = 0.0
+    """The probability of the program under the controller."""
+    fallback: int = 0
+    """0 for the decoded program; n when the decoded program gave no answer and this is the n-th next most probable program tried."""
