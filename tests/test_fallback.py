@@ -56,7 +56,7 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
     asked = ("what are the notes of oslo?", "which notes does bergen have?", "what is noted for rome?", "notes of the biggest city?")
     samples = [make_sample(f"n{i}", question, notes) for i, question in enumerate(asked)]
     samples += load_samples(SAMPLE, "sample-train") + load_samples(SAMPLE, "sample-dev")
-    model = NeuralProgrammer.from_pretrained().members[0]  # one trained model of the bundled ensemble
+    model = NeuralProgrammer.from_pretrained().members[1]  # the trained model of the bundled ensemble whose decoded programs leave some of these empty
     batch = collate(samples, model.vocab)
     model.config = model.config.model_copy(update={"fallback_programs": 0})
     plain = model.predict(batch)
@@ -65,12 +65,17 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
     ranked = choices.ranked(model.registry, 17)
     likelihood = choices.log_prob(model.registry, ranked).exp()  # (B, 17)
     fell_back = [b for b, p in enumerate(plain) if not p.texts]
-    assert fell_back, "questions about a column of blank cells decode to programs whose answer is empty"
+    assert fell_back, "some of these questions (a column of blank cells, sample questions) decode to programs whose answer is empty"
+    assert any(guided[b].texts for b in fell_back), "and a fallback program answers some of them"
     for b, (before, after) in enumerate(zip(plain, guided)):
         if before.texts:
             assert after.program == before.program and after.texts == before.texts
             continue
-        assert after.texts and after.raw_confidence < before.raw_confidence and after.fallback >= 1 and before.fallback == 0
+        if not after.texts:  # none of the fallback programs answers either: the decoded program's empty answer stands
+            assert after.program == before.program and after.fallback == 0
+            continue
+        # the decoded program (each step's argmax) need not be the most probable whole program, so the fallback may be more probable than it
+        assert after.fallback >= 1 and before.fallback == 0
         table = samples[b].table
         assert answer_texts(interpret(parse(render(after.program)), table), table) == after.texts  # the printed program gives the answer
         for s in range(17):  # every more probable program answers nothing (or is the one chosen)
