@@ -18,7 +18,7 @@ from neuprog.lang.ops import BUILTINS
 from neuprog.lang.parse import parse
 from neuprog.lang.program import render
 from neuprog.model.config import ModelConfig, parse_config
-from neuprog.model.features import SPECIALS, Vocab, collate
+from neuprog.model.features import SPECIALS, Vocab, collate, make_sample
 from neuprog.model.neural_programmer import NeuralProgrammer
 from neuprog.tables.table import Table
 from neuprog.wtq.samples import load_samples
@@ -34,6 +34,7 @@ OPTIONS = {
     "chosen history": {"history_input": "chosen"},
     "column profile": {"column_profile": True},
     "word dropout": {"word_dropout": 0.3},
+    "subwords": {"subword_buckets": 64, "word_dropout": 0.3},
     "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head", "linking": "stems"},
 }
 
@@ -109,7 +110,7 @@ def test_gradients_reach_the_options_own_parameters(options):
     model.train()
     model(collate(samples, model.vocab))[-1].backward()
     controller = model.controller
-    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile]
+    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile, controller.subwords]
     for module in filter(None, own):
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module
@@ -138,6 +139,7 @@ def test_word_dropout_reads_a_share_of_words_as_unknown_while_training_and_none_
         ("ponder_weight", -1),
         ("fast_decay", 0),
         ("word_dropout", 1.0),
+        ("subword_buckets", -1),
     ],
 )
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):
@@ -154,3 +156,17 @@ def test_the_ablation_command_trains_every_controller_and_prints_its_table(tmp_p
     assert [row["controller"] for row in rows] == ["baseline", "act", "fast_weights", "read_head"]
     assert all(row["questions"] == 12 and 1 <= row["mean_minimal_steps"] <= row["mean_steps"] <= 4 for row in rows)
     assert "| 1col | act |" in done.stdout
+
+
+def test_subwords_tell_unseen_words_apart_by_their_spelling():
+    model, _ = model_with({"subword_buckets": 64})
+    vocab = Vocab(SPECIALS, subword_buckets=64)  # every real word is unseen
+    table = Table.from_rows(["Districts", "Population"], [["North", "10"]])
+    batch = collate([make_sample("q", "which district has the largest population?", table)], vocab)
+    model.eval()
+    headers = model.controller.embed(batch.header_tokens, batch.header_grams)[0, :, 0]  # (C, E) first word of each column name
+    assert batch.header_tokens[0, :, 0].tolist() == [1, 1], "both column names are <unk> to this vocabulary"
+    assert not torch.allclose(headers[0], headers[1])
+    plain = Vocab(SPECIALS)
+    assert collate(batch.samples, plain).token_grams.shape[-1] == 0
+    assert (batch.token_grams[batch.tokens == 0] == 0).all(), "padding has no trigrams"

@@ -101,6 +101,9 @@ def test_members_that_cannot_share_a_batch_are_refused_by_name():
     other = _member(Vocab.build(samples[:2]), 1)
     with pytest.raises(CheckpointError, match=r"^late: its vocabulary differ"):
         Ensemble([_member(Vocab.build(samples), 0), other], names=["early", "late"])
+    spelled = NeuralProgrammer(BUILTINS.subset(list(OPS)), Vocab.build(samples), ModelConfig(steps=3, ops=OPS, subword_buckets=64))
+    with pytest.raises(CheckpointError, match=r"^spelled: its subword buckets differ"):
+        Ensemble([_member(Vocab.build(samples), 0), spelled], names=["plain", "spelled"])
 
 
 def test_an_ensemble_description_naming_a_path_as_a_member_is_refused(tmp_path, capsys):

@@ -33,6 +33,8 @@ class ModelConfig(_Strict):
     """Dropout on embeddings and controller states while training."""
     word_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     """Share of the question's words and the column names' words read as <unk> while training (each word drawn anew every batch), so the model learns to lean on what links a question to its table (constants, column matches) rather than on words a new question may not use."""
+    subword_buckets: int = Field(0, ge=0, le=1_000_000)
+    """Hash buckets for the character trigrams of words (0: off). Each question and column-name word then reads as its word embedding plus the mean of its trigrams' embeddings, so a word the vocabulary lacks (a new table's column name, a rare question word) still reads as something near its spelling; with ``word_dropout`` a dropped word keeps its trigrams, as an unseen word does."""
     max_constants: int = Field(12, ge=1, le=100)
     """At most this many question constants K per question."""
     min_word_count: int = Field(1, ge=1, le=1_000_000)

@@ -69,6 +69,7 @@ class Controller(nn.Module):
             self.reader = ReadHead(stack_offsets([len(op.step_params) for op in registry], registry.read_arity()), H)
         self.column_words = nn.Embedding(2, E) if stems else None  # whether a question word names a column
         self.column_profile = nn.Linear(6, H) if config.column_profile else None
+        self.subwords = nn.Embedding(config.subword_buckets + 1, E, padding_idx=0) if config.subword_buckets else None
 
     def linked(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """The column features (B, C, F) and word-names-column links (B, Q, C) the config's ``linking`` reads."""
@@ -83,9 +84,16 @@ class Controller(nn.Module):
         dropped = (torch.rand(ids.shape, device=ids.device) < self.config.word_dropout) & (ids >= len(SPECIALS))
         return ids.masked_fill(dropped, SPECIALS.index("<unk>"))
 
+    def embed(self, ids: torch.Tensor, grams: torch.Tensor) -> torch.Tensor:
+        """(..., E) vectors of word ids (...) with their trigram ids (..., G); a dropped word keeps its trigrams, like an unseen word."""
+        vectors = self.words(self._drop_words(ids))
+        if self.subwords is not None:
+            vectors = vectors + self.subwords(grams).sum(-2) / (grams > 0).sum(-1, keepdim=True).clamp(min=1)
+        return vectors
+
     def encode(self, batch: Batch):
         features, links = self.linked(batch)
-        words = self.words(self._drop_words(batch.tokens)) + self.token_kinds(batch.token_kinds)  # (B, Q, E)
+        words = self.embed(batch.tokens, batch.token_grams) + self.token_kinds(batch.token_kinds)  # (B, Q, E)
         if self.column_words is not None:
             words = words + self.column_words((links.amax(2) > 0).long())
         words = self.dropout(words)
@@ -95,7 +103,7 @@ class Controller(nn.Module):
         states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])  # (B, Q, H)
         last = last[0] if isinstance(last, tuple) else last  # LSTM returns (h, c)
         summary = last.transpose(0, 1).reshape(words.shape[0], -1)  # (B, H) final state of each direction
-        header = (self.words(self._drop_words(batch.header_tokens)) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
+        header = (self.embed(batch.header_tokens, batch.header_grams) * batch.header_mask.unsqueeze(3)).sum(2)  # (B, C, E)
         header = header / batch.header_mask.sum(2, keepdim=True).clamp(min=1)
         columns = self.header(header) + self.column_features(features)  # (B, C, H)
         if self.column_profile is not None:

@@ -169,6 +169,7 @@ def check_members(members: Sequence[nn.Module], names: Sequence[str]) -> None:
         for what, mine, theirs in (
             ("ops", member.registry.names, first.registry.names),
             ("vocabulary", member.vocab.words, first.vocab.words),
+            ("subword buckets", member.config.subword_buckets, first.config.subword_buckets),
             ("steps", member.config.steps, first.config.steps),
             ("max_constants", member.config.max_constants, first.config.max_constants),
         ):

@@ -12,6 +12,7 @@ import torch
 
 from neuprog.lang.batch import TableBatch
 from neuprog.limits import TEXT_CHARS
+from neuprog.model.subwords import gram_ids
 from neuprog.tables.canon import canonical_forms
 from neuprog.tables.question import STOPWORDS, Question, header_match, word_forms
 from neuprog.tables.scoring import to_value
@@ -87,11 +88,15 @@ def make_sample(
 
 
 class Vocab:
-    """Words of training questions and headers; numbers and dates read as <num> and <date>."""
+    """Words of training questions and headers; numbers and dates read as <num> and <date>.
 
-    def __init__(self, words: Sequence[str]) -> None:
+    With ``subword_buckets``, batches also carry each word's hashed character trigrams.
+    """
+
+    def __init__(self, words: Sequence[str], subword_buckets: int = 0) -> None:
         self.words = list(words)
         self.index = {w: i for i, w in enumerate(self.words)}
+        self.subword_buckets = subword_buckets
 
     @classmethod
     def build(cls, samples: Sequence[Sample], min_count: int = 1) -> Vocab:
@@ -129,6 +134,8 @@ class Batch:
     question_mask: torch.Tensor  # (B, Q) bool
     header_tokens: torch.Tensor  # (B, C, L) word ids of each column name
     header_mask: torch.Tensor  # (B, C, L) bool
+    token_grams: torch.Tensor  # (B, Q, G) character trigram bucket ids of each question word (G = 0 without subwords)
+    header_grams: torch.Tensor  # (B, C, L, G) the same for each word of each column name
     column_features: (
         torch.Tensor
     )  # (B, C, 4) header/question match, share of numeric cells, log(1 + cells matching the question), header/question match by stems
@@ -162,8 +169,14 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     kinds = torch.zeros(B, Q, dtype=torch.long)
     spans = torch.zeros(B, K, 2, dtype=torch.long)
     constant_kinds = torch.zeros(B, K, dtype=torch.long)
-    headers = [[vocab.encode(tokenize(h)) or [1] for h in s.table.header] for s in samples]
+    header_words = [[tokenize(h) or ["<unk>"] for h in s.table.header] for s in samples]
+    headers = [[vocab.encode(words) for words in cols] for cols in header_words]
     L = max(len(h) for cols in headers for h in cols)
+    buckets = vocab.subword_buckets
+    token_grams = gram_ids(words, Q, buckets) if buckets else torch.zeros(B, Q, 0, dtype=torch.long)
+    named = [cols[c] if c < len(cols) else [] for cols in header_words for c in range(C)]
+    header_grams = gram_ids(named, L, buckets) if buckets else torch.zeros(B * C, L, 0, dtype=torch.long)
+    header_grams = header_grams.reshape(B, C, L, header_grams.shape[-1])
     header_tokens = torch.zeros(B, C, L, dtype=torch.long)
     column_features = torch.zeros(B, C, 4)
     profile = torch.zeros(B, C, 6)
@@ -213,6 +226,8 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         question_mask=tokens != 0,
         header_tokens=header_tokens,
         header_mask=header_tokens != 0,
+        token_grams=token_grams,
+        header_grams=header_grams,
         column_features=column_features,
         column_profile=profile,
         token_columns=token_columns,

@@ -39,7 +39,8 @@ class NeuralProgrammer(nn.Module):
 
     def __init__(self, registry: Registry, vocab: Vocab, config: ModelConfig, scalar_weight: float = 1.0) -> None:
         super().__init__()
-        self.registry, self.vocab, self.config = registry, vocab, config
+        self.registry, self.config = registry, config
+        self.vocab = vocab if vocab.subword_buckets == config.subword_buckets else Vocab(vocab.words, config.subword_buckets)
         self.scalar_weight = scalar_weight
         self.controller = Controller(registry, len(vocab), config)
         self.memory: dict[str, list] = {}  # question id -> correct programs found by search while training
