@@ -167,6 +167,9 @@ def test_subwords_tell_unseen_words_apart_by_their_spelling():
     headers = model.controller.embed(batch.header_tokens, batch.header_grams)[0, :, 0]  # (C, E) first word of each column name
     assert batch.header_tokens[0, :, 0].tolist() == [1, 1], "both column names are <unk> to this vocabulary"
     assert not torch.allclose(headers[0], headers[1])
-    plain = Vocab(SPECIALS)
-    assert collate(batch.samples, plain).token_grams.shape[-1] == 0
+    without, _ = model_with({})
+    plain = collate(batch.samples, Vocab(SPECIALS))
+    assert plain.token_grams.shape[-1] == 0
+    unspelled = without.eval().controller.embed(plain.header_tokens, plain.header_grams)[0, :, 0]
+    assert torch.equal(unspelled[0], unspelled[1]), "without subwords two unseen words read the same"
     assert (batch.token_grams[batch.tokens == 0] == 0).all(), "padding has no trigrams"
