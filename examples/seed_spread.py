@@ -38,18 +38,17 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     accuracies = []
     for seed in args.seeds:
-        runs = []
+        runs, training = [], []
         for path in args.configs:
             config = {**json.loads(path.read_text()), "seed": seed, "max_minutes": args.minutes, "threads": 1}
             run = args.out / f"{path.stem}-s{seed}"
-            (args.out / f"{run.name}.json").write_text(json.dumps(config, indent=2))
+            copied = args.out / f"{run.name}.json"
+            copied.write_text(json.dumps(config, indent=2))
             runs.append(run)
-        training = [
-            subprocess.Popen(neuprog("train", "--config", str(args.out / f"{run.name}.json"), "--data", args.data, "--out", str(run), "--quiet", "--overwrite"))
-            for run in runs
-        ]
-        if any(process.wait() for process in training):
-            sys.exit(f"seed {seed}: a training run failed")
+            training.append(subprocess.Popen(neuprog("train", "--config", str(copied), "--data", args.data, "--out", str(run), "--quiet", "--overwrite")))
+        failed = [run.name for run, process in zip(runs, training) if process.wait()]  # wait for every run, so none is left behind
+        if failed:
+            sys.exit(f"seed {seed}: training {', '.join(failed)} failed")
         ensemble = args.out / f"ensemble-s{seed}"
         subprocess.run(neuprog("ensemble", str(ensemble), *(str(run / "last.pt") for run in runs), "--quiet"), check=True, stdout=subprocess.DEVNULL)
         scored = subprocess.run(neuprog("eval", str(ensemble), "--data", args.data, "--split", args.split), check=True, capture_output=True, text=True)

@@ -172,10 +172,8 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     header_words = [[tokenize(h) or ["<unk>"] for h in s.table.header] for s in samples]
     headers = [[vocab.encode(words) for words in cols] for cols in header_words]
     L = max(len(h) for cols in headers for h in cols)
-    buckets = vocab.subword_buckets
-    token_grams = gram_ids(words, Q, buckets) if buckets else torch.zeros(B, Q, 0, dtype=torch.long)
-    named = [cols[c] if c < len(cols) else [] for cols in header_words for c in range(C)]
-    header_grams = gram_ids(named, L, buckets) if buckets else torch.zeros(B * C, L, 0, dtype=torch.long)
+    token_grams = gram_ids(words, Q, vocab.subword_buckets)  # (B, Q, G)
+    header_grams = gram_ids([cols[c] if c < len(cols) else [] for cols in header_words for c in range(C)], L, vocab.subword_buckets)  # (B * C, L, G)
     header_grams = header_grams.reshape(B, C, L, header_grams.shape[-1])
     header_tokens = torch.zeros(B, C, L, dtype=torch.long)
     column_features = torch.zeros(B, C, 4)

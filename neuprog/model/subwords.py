@@ -30,11 +30,15 @@ def word_grams(word: str, buckets: int) -> tuple[int, ...]:
 
 
 def gram_ids(words: Sequence[Sequence[str]], width: int, buckets: int) -> torch.Tensor:
-    """(N, width, G) trigram bucket ids of N rows of ``width`` word slots (missing words and trigrams are 0).
+    """(N, width, G) trigram bucket ids of N rows of ``width`` word slots (missing words and trigrams are 0); G = 0 when ``buckets`` is 0.
 
     >>> gram_ids([["rank"], []], 2, 1000).shape
     torch.Size([2, 2, 4])
+    >>> gram_ids([["rank"]], 1, 0).shape
+    torch.Size([1, 1, 0])
     """
+    if not buckets:
+        return torch.zeros(len(words), width, 0, dtype=torch.long)
     grams = [[word_grams(word, buckets) for word in row] for row in words]
     G = max([len(g) for row in grams for g in row] + [0])
     empty = (0,) * G
