@@ -35,6 +35,7 @@ OPTIONS = {
     "column profile": {"column_profile": True},
     "word dropout": {"word_dropout": 0.3},
     "subwords": {"subword_buckets": 64, "word_dropout": 0.3},
+    "number ranges": {"number_ranges": True},
     "all together": {"halting": "act", "history": "fast_weights", "step_memory": "read_head", "linking": "stems"},
 }
 
@@ -110,9 +111,9 @@ def test_gradients_reach_the_options_own_parameters(options):
     model.train()
     model(collate(samples, model.vocab))[-1].backward()
     controller = model.controller
-    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile, controller.subwords]
-    for module in filter(None, own):
-        grads = [p.grad for p in module.parameters()]
+    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile, controller.subwords, controller.spans_number]
+    for module in filter(None, own + [controller.span_fit]):
+        grads = [p.grad for p in module.parameters()] if isinstance(module, torch.nn.Module) else [module.grad]
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module
 
 
@@ -140,6 +141,7 @@ def test_word_dropout_reads_a_share_of_words_as_unknown_while_training_and_none_
         ("fast_decay", 0),
         ("word_dropout", 1.0),
         ("subword_buckets", -1),
+        ("number_ranges", "yes please"),
     ],
 )
 def test_a_bad_option_is_a_config_error_naming_the_key(field, value):

@@ -73,6 +73,8 @@ class ModelConfig(_Strict):
     """How question words are linked to columns. 'exact': a word names a column when it is a word of the column's name. 'stems': also when the two share a stem ("districts" names "District", "female" names "females"), and the question encoder is told which of its words name a column."""
     column_profile: bool = False
     """Add to each column's vector what its cells look like, whatever its name (first column or not, relative position, share of dates, of distinct values and of empty cells, cell length): what tells a new table's name or key column apart when its header is a word the model never saw."""
+    number_ranges: bool = False
+    """Tell the controller, for every number or date in the question, which columns' values span it (it lies between the column's least and greatest value): a column vector feature, and a learned bonus for choosing that constant for an op on that column, so "more than 20 points" compares against the column whose values reach 20, not the year."""
     history_input: Literal["expected", "chosen"] = "expected"
     """What the history cell reads after each step. 'expected': the op, column and constant vectors averaged under the step's distributions (the Neural Programmer's soft choice). 'chosen': the vectors of the op, column and constant the step picked (argmax when decoding, the sampled or remembered program in search), so each step is conditioned on the program so far, as in sequence-to-sequence program induction; search then scores each program by running the controller along it. Needs fixed halting and the stack rule."""
     step_memory: Literal["stack", "read_head"] = "stack"

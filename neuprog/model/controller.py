@@ -70,6 +70,10 @@ class Controller(nn.Module):
         self.column_words = nn.Embedding(2, E) if stems else None  # whether a question word names a column
         self.column_profile = nn.Linear(6, H) if config.column_profile else None
         self.subwords = nn.Embedding(config.subword_buckets + 1, E, padding_idx=0) if config.subword_buckets else None
+        self.spans_number = self.span_fit = None
+        if config.number_ranges:
+            self.spans_number = nn.Linear(1, H)  # whether some question number or date lies in the column's range
+            self.span_fit = nn.Parameter(torch.tensor(1.0))  # weight of "the constant lies in the op's column's range"
 
     def linked(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """The column features (B, C, F) and word-names-column links (B, Q, C) the config's ``linking`` reads."""
@@ -108,6 +112,8 @@ class Controller(nn.Module):
         columns = self.header(header) + self.column_features(features)  # (B, C, H)
         if self.column_profile is not None:
             columns = columns + self.column_profile(batch.column_profile)
+        if self.spans_number is not None:
+            columns = columns + self.spans_number(batch.spanned.amax(1).unsqueeze(2))  # (B, C, H)
         columns = torch.tanh(columns)
         spans = batch.constant_spans  # (B, K, 2)
         positions = torch.arange(states.shape[1], device=states.device)  # (Q,)
@@ -127,12 +133,12 @@ class Controller(nn.Module):
         states, summary, columns, constants = encoded if encoded is not None else self.encode(batch)
         T = self.config.steps
         features, links = self.linked(batch)
-        question_mask, column_mask, compatible = batch.question_mask, batch.tables.columns, batch.compatible
+        question_mask, column_mask, compatible, spanned = batch.question_mask, batch.tables.columns, batch.compatible, batch.spanned
         constant_mask = batch.tables.constants.clone()  # (B, K)
         if steering is not None:
             rows = steering.rows(len(summary)).to(summary.device)  # (N,) the question of each row
             states, summary, columns, constants, features, links = (x[rows] for x in (states, summary, columns, constants, features, links))
-            question_mask, column_mask, compatible, constant_mask = (x[rows] for x in (question_mask, column_mask, compatible, constant_mask))
+            question_mask, column_mask, compatible, spanned, constant_mask = (x[rows] for x in (question_mask, column_mask, compatible, spanned, constant_mask))
         has_constant = constant_mask.any(dim=1)  # (B,)
         constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
@@ -160,6 +166,8 @@ class Controller(nn.Module):
             )  # (B, O, H)
             fit = torch.einsum("bkc,boc->bok", compatible, column_p)  # (B, O, K)
             constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
+            if self.span_fit is not None:
+                constant_logits = constant_logits + self.span_fit * torch.einsum("bkc,boc->bok", spanned, column_p)  # (B, O, K)
             constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
             if steering is None:  # the history reads the expected op, column and constant
                 op_vec = op_p @ self.ops  # (B, H)

@@ -145,6 +145,7 @@ class Batch:
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
     constant_kinds: torch.Tensor  # (B, K)
     compatible: torch.Tensor  # (B, K, C) how well constant k fits column c
+    spanned: torch.Tensor  # (B, K, C) 1 where constant k's number or date lies between column c's least and greatest value
     scalar_target: torch.Tensor  # (B,) float, 0 where none
     has_scalar: torch.Tensor  # (B,) bool
     cell_targets: torch.Tensor  # (B, N, R, C) bool
@@ -233,12 +234,29 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         constant_spans=spans,
         constant_kinds=constant_kinds,
         compatible=compatible,
+        spanned=spanned_constants(tables),
         scalar_target=scalar_target,
         has_scalar=has_scalar,
         cell_targets=cell_targets,
         item_mask=item_mask,
         has_cells=item_mask.any(dim=1),
     )
+
+
+def spanned_constants(tables: TableBatch) -> torch.Tensor:
+    """(B, K, C) 1 where constant k's number or date lies between the least and greatest value column c compares it with.
+
+    >>> from neuprog.tables.constant import Constant
+    >>> table = Table.from_rows(["Year", "Points"], [["1990", "12"], ["2004", "31"]])
+    >>> tables = TableBatch.build([table], [[Constant("20", number=20.0), Constant("1995", number=1995.0), Constant("x")]])
+    >>> spanned_constants(tables)[0].tolist()
+    [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    """
+    keys, valid = tables.keys, tables.key_valid  # (B, K, R, C) each
+    least = keys.masked_fill(~valid, float("inf")).amin(2)  # (B, K, C)
+    greatest = keys.masked_fill(~valid, float("-inf")).amax(2)  # (B, K, C)
+    wanted = tables.constant_keys.unsqueeze(2)  # (B, K, 1), NaN for phrases, which compare false
+    return ((wanted >= least) & (wanted <= greatest) & tables.constants.unsqueeze(2)).float()
 
 
 def column_profile(table: Table) -> torch.Tensor:
