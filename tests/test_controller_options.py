@@ -175,3 +175,22 @@ def test_subwords_tell_unseen_words_apart_by_their_spelling():
     unspelled = without.eval().controller.embed(plain.header_tokens, plain.header_grams)[0, :, 0]
     assert torch.equal(unspelled[0], unspelled[1]), "without subwords two unseen words read the same"
     assert (batch.token_grams[batch.tokens == 0] == 0).all(), "padding has no trigrams"
+
+
+def test_number_ranges_lean_each_ops_constant_toward_the_numbers_its_column_spans():
+    model, _ = model_with({"number_ranges": True})
+    table = Table.from_rows(["Year", "Points"], [["1990", "12"], ["2004", "31"]])
+    batch = collate([make_sample("q", "which year had more than 20 points after 1995?", table)], model.vocab)
+    texts = [constant.text for constant in batch.samples[0].question.constants]
+    twenty, year = texts.index("20"), texts.index("1995")
+    assert batch.spanned[0, twenty].tolist() == [0.0, 1.0] and batch.spanned[0, year].tolist() == [1.0, 0.0]
+    model.eval()
+    odds = []
+    for bonus in (0.0, 5.0):
+        with torch.no_grad():
+            model.controller.span_fit.fill_(bonus)
+            choices = model.controller(batch)
+        constants = choices.constants[0, 0]  # (O, K) the first step's constant distribution for each op
+        odds.append((constants[:, twenty] / constants[:, year]).log())
+        columns = choices.columns[0, 0]  # (O, C)
+    assert torch.allclose(odds[1] - odds[0], 5.0 * (columns[:, 1] - columns[:, 0]), atol=1e-4)
