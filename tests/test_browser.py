@@ -99,8 +99,8 @@ def test_ask_look_at_a_step_edit_the_program_and_run_it_again(address, browser, 
     )
     assert browser.find_element(By.ID, "program").get_property("value") == 's1 = ALL_ROWS WHERE "Country" LIKE \'norway\'\ns2 = SELECT "City" FROM s1'
     steps = browser.find_elements(By.CSS_SELECTOR, "#steps .step")
-    assert len(steps) == 4 and "select" in steps[0].text and "Country" in steps[0].text
-    assert sum("dropped" in step.get_attribute("class") for step in steps) == 2  # the minimal program keeps two of the four steps
+    assert len(steps) == 4 and any("select" in step.text and "Country" in step.text for step in steps)
+    assert sum("dropped" in step.get_attribute("class") for step in steps) == 2  # the minimal program keeps two of the four raw steps
     wait(browser, lambda: highlighted(browser) == ["Oslo", "Bergen", "Trondheim"])
     assert [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#rows td.answer")] == ["Oslo", "Bergen", "Trondheim"]
 

@@ -111,7 +111,15 @@ def test_gradients_reach_the_options_own_parameters(options):
     model.train()
     model(collate(samples, model.vocab))[-1].backward()
     controller = model.controller
-    own = [controller.halt, controller.reader, controller.history, controller.column_words, controller.column_profile, controller.subwords, controller.spans_number]
+    own = [
+        controller.halt,
+        controller.reader,
+        controller.history,
+        controller.column_words,
+        controller.column_profile,
+        controller.subwords,
+        controller.spans_number,
+    ]
     for module in filter(None, own + [controller.span_fit]):
         grads = [p.grad for p in module.parameters()] if isinstance(module, torch.nn.Module) else [module.grad]
         assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads), module

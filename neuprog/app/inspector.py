@@ -67,7 +67,7 @@ def ask_view(model, table: Table, question: str, top: int = TOP) -> tuple[dict, 
 
     >>> from neuprog.learn.runner import open_model
     >>> view, _ = ask_view(open_model()[0], Table.from_csv("examples/cities.csv"), "what cities are in norway?")
-    >>> view["answer"], view["program"].splitlines()[0], view["steps"][0]["rows"]["count"]
+    >>> view["answer"], view["program"].splitlines()[0], next(step for step in view["steps"] if step["kept"] == 1)["rows"]["count"]
     ('Oslo, Bergen, Trondheim', 's1 = ALL_ROWS WHERE "Country" LIKE \\'norway\\'', 3)
     """
     result = ask(model, table, question, top=top)
