@@ -133,12 +133,14 @@ class Controller(nn.Module):
         states, summary, columns, constants = encoded if encoded is not None else self.encode(batch)
         T = self.config.steps
         features, links = self.linked(batch)
-        question_mask, column_mask, compatible, spanned = batch.question_mask, batch.tables.columns, batch.compatible, batch.spanned
+        question_mask, column_mask, compatible = batch.question_mask, batch.tables.columns, batch.compatible
+        spanned = batch.spanned if self.span_fit is not None else None  # (B, K, C), computed only for number_ranges
         constant_mask = batch.tables.constants.clone()  # (B, K)
         if steering is not None:
             rows = steering.rows(len(summary)).to(summary.device)  # (N,) the question of each row
             states, summary, columns, constants, features, links = (x[rows] for x in (states, summary, columns, constants, features, links))
-            question_mask, column_mask, compatible, spanned, constant_mask = (x[rows] for x in (question_mask, column_mask, compatible, spanned, constant_mask))
+            question_mask, column_mask, compatible, constant_mask = (x[rows] for x in (question_mask, column_mask, compatible, constant_mask))
+            spanned = spanned[rows] if spanned is not None else None
         has_constant = constant_mask.any(dim=1)  # (B,)
         constant_mask[:, 0] |= ~has_constant  # a placeholder choice where the question has none
         op_mask = ~(self.needs_constant.unsqueeze(0) & ~has_constant.unsqueeze(1))  # (B, O)
@@ -166,7 +168,7 @@ class Controller(nn.Module):
             )  # (B, O, H)
             fit = torch.einsum("bkc,boc->bok", compatible, column_p)  # (B, O, K)
             constant_logits = torch.einsum("bkh,boh->bok", constants, constant_query) + self.constant_fit * fit + self.reuse * used.unsqueeze(1)  # (B, O, K)
-            if self.span_fit is not None:
+            if spanned is not None:
                 constant_logits = constant_logits + self.span_fit * torch.einsum("bkc,boc->bok", spanned, column_p)  # (B, O, K)
             constant_p = masked_softmax(constant_logits, constant_mask.unsqueeze(1))  # (B, O, K)
             if steering is None:  # the history reads the expected op, column and constant

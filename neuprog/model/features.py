@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import torch
@@ -145,12 +145,16 @@ class Batch:
     constant_spans: torch.Tensor  # (B, K, 2) token span of each constant in the encoded question
     constant_kinds: torch.Tensor  # (B, K)
     compatible: torch.Tensor  # (B, K, C) how well constant k fits column c
-    spanned: torch.Tensor  # (B, K, C) 1 where constant k's number or date lies between column c's least and greatest value
     scalar_target: torch.Tensor  # (B,) float, 0 where none
     has_scalar: torch.Tensor  # (B,) bool
     cell_targets: torch.Tensor  # (B, N, R, C) bool
     item_mask: torch.Tensor  # (B, N) bool
     has_cells: torch.Tensor  # (B,) bool
+
+    @cached_property
+    def spanned(self) -> torch.Tensor:
+        """(B, K, C) `spanned_constants` of the batch's tables, computed when a model with ``number_ranges`` first reads it."""
+        return spanned_constants(self.tables)
 
     def to(self, device: torch.device) -> Batch:
         """The batch with every tensor on ``device``; itself when it is there already."""
@@ -234,7 +238,6 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         constant_spans=spans,
         constant_kinds=constant_kinds,
         compatible=compatible,
-        spanned=spanned_constants(tables),
         scalar_target=scalar_target,
         has_scalar=has_scalar,
         cell_targets=cell_targets,
