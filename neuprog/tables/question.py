@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from neuprog.tables.cells import Date, is_month, parse_cell, parse_date, parse_ordinal
 from neuprog.tables.constant import Constant
@@ -178,8 +179,11 @@ class Grounding:
     unmatched: tuple[str, ...]
 
 
-def word_forms(word: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def word_forms(word: str) -> frozenset[str]:
     """A word and the stems its common English endings leave ("cities": city; "directed", "director": direct).
+
+    Cached: batches ask for the forms of the same question and header words at every step.
 
     >>> sorted(word_forms("games"))
     ['gam', 'game', 'games']
@@ -188,7 +192,7 @@ def word_forms(word: str) -> set[str]:
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             forms.add(word[: len(word) - len(suffix)] + replacement)
-    return forms
+    return frozenset(forms)
 
 
 def grounding(question: Question, table: Table) -> Grounding:
