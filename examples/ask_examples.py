@@ -23,9 +23,11 @@ TABLES = Path(__file__).parent / "tables"
 
 
 def predicted_values(result) -> list[str]:
-    """What the official scorer compares: the cell texts of a lookup, else the number."""
+    """What the official scorer compares: the cell texts of a lookup, "yes" or "no", else the number."""
     if result.answer is None:
         return []
+    if isinstance(result.value, bool):
+        return [result.answer]
     return result.cells if result.aggregator == "NONE" else [format_number(result.value)]
 
 

@@ -18,7 +18,7 @@ from neuprog.lang.parse import parse
 from neuprog.lang.program import render
 from neuprog.lang.registry import Registry
 from neuprog.lang.tree import Program
-from neuprog.lang.values import Cells, Column, Constant, RowMask, Scalar
+from neuprog.lang.values import Cells, Column, Constant, RowMask, Scalar, Truth
 from neuprog.model import NeuralProgrammer
 from neuprog.tables.table import Table
 from neuprog.version import __version__
@@ -35,6 +35,7 @@ __all__ = [
     "RowMask",
     "Scalar",
     "Table",
+    "Truth",
     "__version__",
     "interpret",
     "parse",

@@ -48,7 +48,9 @@ def test_ask_returns_an_answer_its_program_reproduces(model):
     assert isinstance(result, AskResult) and result.error is None
     table = Table.from_csv(CITIES)
     exact = interpret(parse(result.program), table)
-    if isinstance(result.value, float):
+    if isinstance(result.value, bool):
+        assert result.value is exact
+    elif isinstance(result.value, float):
         assert math.isclose(result.value, float(exact))
     else:
         assert result.value == [table.rows[r][c] for r, c in exact.coordinates] == result.cells

@@ -69,7 +69,10 @@ def test_ask_and_explain_agree_with_the_minimal_program(options):
     result = model.ask(table, "how many cities have a population above 600000?", min_grounded=0)
     if result.error is None and result.status == "answered":
         exact = interpret(parse(result.program), table)
-        assert _same(float(exact), result.value) if isinstance(result.value, float) else result.cells == [table.cell(r, c) for r, c in exact.coordinates]
+        if isinstance(result.value, bool):  # EXISTS: yes or no
+            assert result.value is exact and result.answer == ("yes" if exact else "no")
+        else:
+            assert _same(float(exact), result.value) if isinstance(result.value, float) else result.cells == [table.cell(r, c) for r, c in exact.coordinates]
     assert len(result.steps) == len(parse(result.raw_program).steps) <= model.config.steps
     assert "raw steps (the model's" in explain_text(model, table, result, raw=True)
 

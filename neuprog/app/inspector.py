@@ -208,6 +208,8 @@ def _steps(program: Program, table: Table, trace: list, registry: Registry) -> l
                 view |= {"kind": "rows", "value": f"{len(rows):,} row{'' if len(rows) == 1 else 's'}"}
             elif isinstance(value, Cells):
                 view |= {"kind": "cells", "value": f"{len(value.coordinates):,} cell{'' if len(value.coordinates) == 1 else 's'}"}
+            elif isinstance(value, (bool, np.bool_)):
+                view |= {"kind": "truth", "value": "yes" if value else "no"}
             else:
                 view |= {"kind": "number", "value": format_number(round(float(value), 6))}
         steps.append(view)

@@ -25,6 +25,7 @@ DIFFERENCES = COMPARATIVES | frozenset(  # one number minus another
 )
 TOTALS = frozenset("total totals combined sum together altogether overall aggregate cumulative all both and".split())  # numbers added up
 AVERAGES = frozenset("average mean averaged avg per typical typically".split())
+YES_NO = frozenset("is are was were did does do has have had can could will would".split())  # a question answered yes or no
 NEGATIONS = frozenset("not other others besides except excluding without non nor neither never apart".split())  # rows that do not mention a phrase
 ORDER = ORDER_WORDS  # ops that depend on the order of the table's rows
 

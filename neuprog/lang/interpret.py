@@ -15,8 +15,8 @@ from neuprog.lang.values import Cells, Scalar
 from neuprog.tables.scoring import format_number
 from neuprog.tables.table import Table
 
-Answer = float | Cells
-"""A program's answer: a number, or a set of cells."""
+Answer = float | Cells | bool
+"""A program's answer: a number, a set of cells, or yes (True) or no (False)."""
 
 
 def interpret(program: Program, table: Table, registry: Registry | None = None, trace: list | None = None) -> Answer:
@@ -61,7 +61,9 @@ def interpret(program: Program, table: Table, registry: Registry | None = None, 
 
 
 def answer_texts(answer: Answer, table: Table) -> list[str]:
-    """The answer as a list of strings: the number, or the text of each cell in table order."""
+    """The answer as a list of strings: the number, the text of each cell in table order, or "yes" or "no"."""
     if isinstance(answer, Cells):
         return [table.cell(r, c) for r, c in answer.coordinates]
+    if isinstance(answer, (bool, np.bool_)):
+        return ["yes" if answer else "no"]
     return [format_number(round(float(answer), 6))]

@@ -15,7 +15,7 @@ import torch
 from neuprog.lang import cues
 from neuprog.lang.batch import TableBatch
 from neuprog.lang.registry import Registry
-from neuprog.lang.values import Cells, Column, RowMask, Scalar
+from neuprog.lang.values import Cells, Column, RowMask, Scalar, Truth
 from neuprog.tables.constant import Constant
 from neuprog.tables.table import Table
 
@@ -370,6 +370,20 @@ class plus:
 
     def soft(batch, first, second):
         return first + second  # (B,)
+
+
+# -- yes or no -----------------------------------------------------------------------------
+
+
+@op("EXISTS({rows})", words="any row among {rows}", cues=cues.YES_NO)
+class exists:
+    """Yes when the selection holds some row, no when it is empty ("were any towers built before 1800?")."""
+
+    def exact(table: Table, rows: RowMask) -> Truth:
+        return bool(rows.any())
+
+    def soft(batch, rows):
+        return 1.0 - torch.prod(1.0 - rows, dim=1)  # (B,) soft OR over the rows: exact for 0/1 weights
 
 
 # -- lookup ---------------------------------------------------------------------------------

@@ -30,14 +30,14 @@ class Outcome:
 
     answer: str
     """One line: the number in its column's style, or the cells' texts (a long list summarised); "" when empty."""
-    value: float | list[str]
-    """The computed answer itself: the number, or every cell's text."""
+    value: float | list[str] | bool
+    """The computed answer itself: the number, every cell's text, or True for yes and False for no."""
     coordinates: list[tuple[int, int]]
     """(row, column) of the answer's cells, or of the cells the last step aggregated (their rows in its column)."""
     cells: list[str]
     """The texts of the cells at ``coordinates``."""
     aggregator: str
-    """``NONE`` for a lookup, else the last op's name in capitals (``COUNT``, ``SUM``, ...)."""
+    """``NONE`` for a lookup, else the last op's name in capitals (``COUNT``, ``SUM``, ``EXISTS``, ...)."""
     how: str
     """How the answer was computed, in words."""
     empty: str | None = None
@@ -79,8 +79,11 @@ def outcome(program: Program, table: Table, registry: Registry | None = None, tr
         return Outcome("" if empty else summarise(cells), cells, coordinates, cells, "NONE", how, empty, selections)
     coordinates = _read_cells(last, table, trace)
     cells = [table.cell(r, c) for r, c in coordinates]
+    aggregator = registry[last.op].name.upper()
+    if isinstance(result, (bool, np.bool_)):
+        return Outcome("yes" if result else "no", bool(result), coordinates, cells, aggregator, how, None, selections)
     answer = _style(program, len(trace), table, registry, trace).format(float(result))
-    return Outcome(answer, float(result), coordinates, cells, registry[last.op].name.upper(), how, None, selections)
+    return Outcome(answer, float(result), coordinates, cells, aggregator, how, None, selections)
 
 
 def summarise(texts: list[str]) -> str:

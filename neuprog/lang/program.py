@@ -56,7 +56,8 @@ def check(program: Program, registry: Registry) -> list[type]:
         results.append(op.returns)
     if results[-1] not in ANSWER_TYPES:
         last = program.steps[-1].op
-        raise ProgramTypeError(f"step s{len(results)}: a program must end with an answer (Scalar or Cells); {last} returns {results[-1].__name__}")
+        answers = " or ".join(t.__name__ for t in ANSWER_TYPES)
+        raise ProgramTypeError(f"step s{len(results)}: a program must end with an answer ({answers}); {last} returns {results[-1].__name__}")
     return results
 
 

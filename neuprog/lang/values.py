@@ -16,6 +16,7 @@ Column     column index ``int``            ``(B, C)`` distribution over columns
 Constant   a ``Constant`` instance         ``(B, K)`` distribution over question constants
 Scalar     ``float``                       ``(B,)``
 Cells      a ``Cells`` instance            ``(B, R, C)`` cell probabilities
+Truth      ``bool``                        ``(B,)`` probability of "yes"
 =========  ==============================  ==========================================
 """
 
@@ -31,7 +32,7 @@ import torch
 from neuprog.lang.tree import AllRows, NumberLiteral
 from neuprog.tables.constant import Constant
 
-__all__ = ["ANSWER_TYPES", "STACKED_TYPES", "TYPES", "Cells", "Column", "Constant", "RowMask", "Scalar", "TypeSpec"]
+__all__ = ["ANSWER_TYPES", "STACKED_TYPES", "TYPES", "Cells", "Column", "Constant", "RowMask", "Scalar", "Truth", "TypeSpec"]
 
 
 class RowMask:
@@ -44,6 +45,10 @@ class Column:
 
 class Scalar:
     """A number computed by an earlier step (a count, a sum, a difference, ...)."""
+
+
+class Truth:
+    """A yes-or-no answer (whether some row is selected), printed as "yes" or "no"."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,14 @@ TYPES: dict[type, TypeSpec] = {
         answer=True,
         empty_exact=lambda table: None,
         empty_soft=lambda batch: torch.zeros_like(batch.cells),
+        empty_ref=lambda: None,
+    ),
+    Truth: TypeSpec(
+        ("step",),
+        "s1",
+        answer=True,
+        empty_exact=lambda table: None,
+        empty_soft=lambda batch: batch.numbers.new_zeros(batch.size),
         empty_ref=lambda: None,
     ),
 }

@@ -43,10 +43,10 @@ class AskResult(Mapping):
     """One question's result; it reads like the Hugging Face table-question-answering pipeline's dict (``result["answer"]``).
 
     ``answer`` is the answer on one line: a count as an integer, a number in its
-    column's style, or the cells' texts (a long list summarised). ``value`` is the
-    computed answer itself (the number, or every cell's text). ``coordinates`` and
-    ``cells`` are the answer's cells, or the cells an aggregate read; ``aggregator``
-    is ``NONE`` for a lookup, else the op (``COUNT``, ``SUM``, ...). ``program`` is the
+    column's style, the cells' texts (a long list summarised), or "yes" or "no". ``value``
+    is the computed answer itself (the number, every cell's text, or True or False).
+    ``coordinates`` and ``cells`` are the answer's cells, or the cells an aggregate read;
+    ``aggregator`` is ``NONE`` for a lookup, else the op (``COUNT``, ``SUM``, ...). ``program`` is the
     minimal program (``raw_program`` every step the model ran) and ``how`` says what it
     computes in words. ``status`` is ``answered``, ``empty`` (the answer holds no
     cells), ``abstained`` or ``failed``; ``reason`` says why for the last three.
@@ -54,7 +54,7 @@ class AskResult(Mapping):
 
     question: str
     answer: str | None
-    value: float | list[str] | None
+    value: float | list[str] | bool | None
     coordinates: list[tuple[int, int]]
     cells: list[str]
     aggregator: str

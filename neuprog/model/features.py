@@ -35,6 +35,7 @@ class Sample:
     canon: tuple[str | None, ...]  # per answer, the canonical form that types it (see canon.py)
     scalar: float | None  # the gold number, when the answer is a single number
     items: list[np.ndarray]  # per gold value, (R, C) bool of the cells that match it; empty if some value matches none
+    truth: bool | None = None  # True for a gold "yes", False for "no", else None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -66,6 +67,17 @@ def answer_targets(table: Table, answers: Sequence[str], canon: Sequence[str | N
     return scalar, items
 
 
+def yes_or_no(answers: Sequence[str]) -> bool | None:
+    """True for a lone gold answer "yes", False for "no" (any case), else None.
+
+    >>> yes_or_no(["Yes"]), yes_or_no(["no "]), yes_or_no(["Oslo"]), yes_or_no(["yes", "no"])
+    (True, False, None, None)
+    """
+    if len(answers) != 1:
+        return None
+    return {"yes": True, "no": False}.get(answers[0].strip().lower())
+
+
 def with_rows_shuffled(sample: Sample, generator: np.random.Generator) -> Sample:
     """The sample on a copy of its table with the rows in random order (answer targets follow their rows)."""
     order = generator.permutation(sample.table.shape[0])
@@ -84,7 +96,7 @@ def make_sample(
     TEXT_CHARS.check(len(question), f"question {example_id}")
     canon = tuple(canon) if canon else tuple(canonical_forms(list(answers)))
     scalar, items = answer_targets(table, answers, canon) if answers else (None, [])
-    return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), canon, scalar, items)
+    return Sample(example_id, table, Question.read(question, table, max_constants), tuple(answers), canon, scalar, items, yes_or_no(answers))
 
 
 class Vocab:
@@ -150,6 +162,8 @@ class Batch:
     cell_targets: torch.Tensor  # (B, N, R, C) bool
     item_mask: torch.Tensor  # (B, N) bool
     has_cells: torch.Tensor  # (B,) bool
+    truth_target: torch.Tensor  # (B,) 1.0 for a gold "yes", 0.0 for "no" and where there is none
+    has_truth: torch.Tensor  # (B,) bool: the gold answer is "yes" or "no"
 
     @cached_property
     def spanned(self) -> torch.Tensor:
@@ -190,6 +204,8 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
     item_mask = torch.zeros(B, N, dtype=torch.bool)
     scalar_target = torch.zeros(B)
     has_scalar = torch.zeros(B, dtype=torch.bool)
+    truth_target = torch.tensor([float(bool(s.truth)) for s in samples])
+    has_truth = torch.tensor([s.truth is not None for s in samples], dtype=torch.bool)
     for b, sample in enumerate(samples):
         encoded = vocab.encode(words[b])
         tokens[b, : len(encoded)] = torch.tensor(encoded)
@@ -243,6 +259,8 @@ def collate(samples: Sequence[Sample], vocab: Vocab) -> Batch:
         cell_targets=cell_targets,
         item_mask=item_mask,
         has_cells=item_mask.any(dim=1),
+        truth_target=truth_target,
+        has_truth=has_truth,
     )
 
 

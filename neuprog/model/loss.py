@@ -6,7 +6,7 @@ import torch
 
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import Execution
-from neuprog.lang.values import Cells, Scalar
+from neuprog.lang.values import Cells, Scalar, Truth
 from neuprog.model.features import Batch
 
 UNREACHABLE = 30.0
@@ -38,6 +38,17 @@ def cells_loss(probabilities: torch.Tensor, targets: torch.Tensor, items: torch.
     return positive + negative
 
 
+def truth_loss(probability: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Yes-or-no loss: -log of the probability given to the gold answer, (B,) from the soft probability of yes and the 0/1 target."""
+    p = probability.clamp(_EPS, 1 - _EPS)
+    return -(target * p.log() + (1 - target) * (1 - p).log())
+
+
+def answerable_questions(batch: Batch) -> torch.Tensor:
+    """(B,) bool: questions whose gold answer some program can give (a number, cells of the table, or yes or no)."""
+    return batch.has_scalar | batch.has_cells | batch.has_truth
+
+
 def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_weight: float = 1.0) -> torch.Tensor:
     """Mean over answerable questions of -log sum_(t, o) p(end at t) p_t(o) exp(-loss_t,o) over the answer ops of each step a program may end at.
 
@@ -54,6 +65,8 @@ def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_w
             elif op.returns is Cells:
                 raw = cells_loss(result, batch.cell_targets, batch.item_mask, batch.tables.cells)
                 loss = torch.where(batch.has_cells, raw, torch.full_like(raw, UNREACHABLE))
+            elif op.returns is Truth:
+                loss = torch.where(batch.has_truth, truth_loss(result, batch.truth_target), torch.full_like(result, UNREACHABLE))
             else:
                 continue
             term = execution.ops[:, step, index].clamp(min=1e-12).log() - loss
@@ -61,7 +74,7 @@ def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_w
                 term = term + execution.halting[:, step].clamp(min=1e-12).log()
             terms.append(term)
     per_question = -torch.logsumexp(torch.stack(terms, 1), dim=1)  # (B,)
-    answerable = batch.has_scalar | batch.has_cells  # (B,)
+    answerable = answerable_questions(batch)  # (B,)
     if not answerable.any():
         return per_question.sum() * 0.0
     return per_question[answerable].mean()

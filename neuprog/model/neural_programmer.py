@@ -25,7 +25,7 @@ from neuprog.model.controller import Controller
 from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import Batch, Sample, Vocab
 from neuprog.model.folder import BUNDLED, check_names, check_weights, is_ensemble, read_ensemble, read_folder, registry_for, write_folder
-from neuprog.model.loss import answer_loss
+from neuprog.model.loss import answer_loss, answerable_questions
 from neuprog.model.prediction import Prediction
 from neuprog.model.search import ExpectedPolicy, SteeredPolicy, search_loss
 from neuprog.tables.table import Table
@@ -62,7 +62,7 @@ class NeuralProgrammer(nn.Module):
         )
         execution = execute(self.registry, batch.tables, policy.choices, hard=hard) if soft else None
         loss = None
-        if batch.has_scalar.any() or batch.has_cells.any():
+        if answerable_questions(batch).any():
             if execution is not None:
                 loss = self.config.answer_weight * answer_loss(execution, batch, self.registry, self.scalar_weight)
             else:

@@ -8,7 +8,7 @@ from neuprog.lang.choices import Choices, Picks
 from neuprog.lang.cues import licensed
 from neuprog.lang.registry import Registry
 from neuprog.lang.soft import execute
-from neuprog.lang.values import Cells, Scalar
+from neuprog.lang.values import Cells, Scalar, Truth
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Batch
 from neuprog.model.steering import Steering, proposal
@@ -73,6 +73,8 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
     items = batch.cell_targets.repeat_interleave(S, 0)  # (B * S, N, R, C)
     item_mask = batch.item_mask.repeat_interleave(S, 0)  # (B * S, N)
     has_cells = batch.has_cells.repeat_interleave(S)
+    truth = batch.truth_target.repeat_interleave(S)  # (B * S,)
+    has_truth = batch.has_truth.repeat_interleave(S)
     right = torch.zeros(B * S, dtype=torch.bool, device=ops.device)
     names = registry.names
     for step, answers in execution.answers.items():
@@ -85,6 +87,8 @@ def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Te
                 inside = ~(selected & ~items.any(1)).flatten(1).any(1)
                 covered = ((selected.unsqueeze(1) & items).flatten(2).any(2) | ~item_mask).all(1)
                 ok = has_cells & inside & covered & selected.flatten(1).any(1)
+            elif registry[name].returns is Truth:
+                ok = has_truth & ((result > 0.5) == (truth > 0.5))
             else:
                 continue
             right |= chosen & ok

@@ -51,6 +51,8 @@ def breakdown(samples: Sequence, result: dict, buckets: int = 5) -> dict:
     def predicted(_, prediction) -> str:
         if prediction.answer is None:
             return "no answer (program failed)"
+        if isinstance(prediction.answer, bool):
+            return "yes or no"
         return "cells" if prediction.texts and not isinstance(prediction.answer, float) else "number"
 
     return {

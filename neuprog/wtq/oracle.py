@@ -103,7 +103,7 @@ def search(registry: Registry, sample, steps: int, max_states: int = 20_000) -> 
 
 
 def _correct(result, table, sample, verdicts: dict) -> bool:
-    key = result.coordinates if isinstance(result, Cells) else round(float(result), 6)
+    key = result.coordinates if isinstance(result, Cells) else ("truth", bool(result)) if isinstance(result, (bool, np.bool_)) else round(float(result), 6)
     if key not in verdicts:
         texts = answer_texts(result, table)
         verdicts[key] = bool(texts) and answer_is_correct(texts, sample.answers, sample.canon)
