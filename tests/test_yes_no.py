@@ -15,7 +15,8 @@ from neuprog.lang.interpret import answer_texts
 from neuprog.lang.outcome import outcome
 from neuprog.lang.soft import execute
 from neuprog.model.features import Vocab, collate, make_sample
-from neuprog.model.loss import answer_loss, truth_loss
+from neuprog.model.folder import registry_for
+from neuprog.model.loss import answer_loss, answerable_questions, truth_loss
 from neuprog.model.search import correct_programs
 from neuprog.tables.scoring import answer_is_correct
 
@@ -57,6 +58,14 @@ def test_a_gold_yes_or_no_is_a_truth_target_not_a_number_or_cells():
 def test_truth_loss_is_minus_the_log_of_the_probability_given_to_the_gold_answer():
     loss = truth_loss(torch.tensor([0.8, 0.8]), torch.tensor([1.0, 0.0]))
     assert loss.tolist() == pytest.approx([-math.log(0.8), -math.log(0.2)])
+
+
+def test_a_model_without_exists_leaves_yes_or_no_questions_out_of_its_loss():
+    samples = [make_sample("q1", QUESTION, TOWERS, ["No"]), make_sample("q2", "which tower?", TOWERS, ["Harbour"])]
+    batch = collate(samples, Vocab.build(samples))
+    without = registry_for(BUILTINS, ["all_rows", "less", "count", "print"], "test")
+    assert answerable_questions(batch, without).tolist() == [False, True]
+    assert answerable_questions(batch, BUILTINS).tolist() == [True, True]
 
 
 def _picks(programs: list[list[tuple[str, int, int]]]) -> Picks:

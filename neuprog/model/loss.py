@@ -44,9 +44,13 @@ def truth_loss(probability: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(target * p.log() + (1 - target) * (1 - p).log())
 
 
-def answerable_questions(batch: Batch) -> torch.Tensor:
-    """(B,) bool: questions whose gold answer some program can give (a number, cells of the table, or yes or no)."""
-    return batch.has_scalar | batch.has_cells | batch.has_truth
+def answerable_questions(batch: Batch, registry: Registry) -> torch.Tensor:
+    """(B,) bool: questions whose gold answer is a number or cells of the table, or yes or no when some op of ``registry`` answers that way.
+
+    A model without such an op leaves yes-or-no questions out of its loss, as before the op existed.
+    """
+    answerable = batch.has_scalar | batch.has_cells
+    return answerable | batch.has_truth if any(op.returns is Truth for op in registry) else answerable
 
 
 def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_weight: float = 1.0) -> torch.Tensor:
@@ -74,7 +78,7 @@ def answer_loss(execution: Execution, batch: Batch, registry: Registry, scalar_w
                 term = term + execution.halting[:, step].clamp(min=1e-12).log()
             terms.append(term)
     per_question = -torch.logsumexp(torch.stack(terms, 1), dim=1)  # (B,)
-    answerable = answerable_questions(batch)  # (B,)
+    answerable = answerable_questions(batch, registry)  # (B,)
     if not answerable.any():
         return per_question.sum() * 0.0
     return per_question[answerable].mean()

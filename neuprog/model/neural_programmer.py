@@ -62,7 +62,7 @@ class NeuralProgrammer(nn.Module):
         )
         execution = execute(self.registry, batch.tables, policy.choices, hard=hard) if soft else None
         loss = None
-        if answerable_questions(batch).any():
+        if answerable_questions(batch, self.registry).any():
             if execution is not None:
                 loss = self.config.answer_weight * answer_loss(execution, batch, self.registry, self.scalar_weight)
             else:
