@@ -10,6 +10,7 @@ import torch
 
 from neuprog import BUILTINS, Table, interpret, parse
 from neuprog.app.cli import main
+from neuprog.app.inspector import run_view
 from neuprog.lang.choices import Choices, Picks
 from neuprog.lang.interpret import answer_texts
 from neuprog.lang.outcome import outcome
@@ -42,6 +43,11 @@ def test_run_prints_yes_or_no_and_json_gives_the_truth_as_a_boolean(tmp_path, ca
     assert main(["run", str(path), 's1 = ALL_ROWS WHERE "Established" < 1800; s2 = EXISTS(s1)', "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["answer"], result["value"], result["aggregator"], result["status"]) == ("no", False, "EXISTS", "answered")
+
+
+def test_the_inspector_shows_the_exists_step_as_a_yes_or_no():
+    view, _ = run_view(TOWERS, 's1 = ALL_ROWS WHERE "Established" > 1900\ns2 = EXISTS(s1)')
+    assert view["answer"] == "yes" and [(step["kind"], step["value"]) for step in view["steps"]] == [("rows", "1 row"), ("truth", "yes")]
 
 
 def test_printed_yes_is_right_for_a_gold_yes_in_any_case_by_the_official_rule():

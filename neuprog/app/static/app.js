@@ -4,7 +4,7 @@
 "use strict";
 
 const PAGE = 50;
-const DOES = { rows: "selects", number: "computes", cells: "reads" }; // what a step did, by the kind of value it gave
+const DOES = { rows: "selects", number: "computes", cells: "reads", truth: "answers" }; // what a step did, by the kind of value it gave
 const $ = (id) => document.getElementById(id);
 const state = {
   tables: [],
