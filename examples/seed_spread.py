@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 CONFIGS = Path(__file__).parent / "configs"
-RECIPE = (CONFIGS / "wtq-chosen-profile-stems-ranges.json", CONFIGS / "wtq-profile-wd30-stems-ranges.json")
+RECIPE = (CONFIGS / "wtq-chosen-profile-stems-ranges-exists.json", CONFIGS / "wtq-profile-wd30-stems-ranges-exists.json")
 
 
 def neuprog(*args: str) -> list[str]:

@@ -67,7 +67,7 @@ def test_a_halting_step_whose_op_cannot_answer_is_passed_over():
 def test_an_act_model_decodes_programs_as_long_as_its_halting_argmax_and_its_probabilities_sum_to_one():
     torch.manual_seed(1)
     samples = load_samples(SAMPLE, "sample-train", limit=24)
-    model = NeuralProgrammer(BUILTINS, Vocab.build(samples), ModelConfig(hidden=16, embedding=8, steps=5, halting="act"))
+    model = NeuralProgrammer(BUILTINS, Vocab.build(samples), ModelConfig(hidden=16, embedding=8, steps=5, halting="act", fallback_programs=0))
     batch = collate(samples, model.vocab)
     with torch.no_grad():
         model.controller.halt.bias.fill_(-0.5)  # a wide spread of program lengths from the start

@@ -55,7 +55,11 @@ def test_printed_yes_is_right_for_a_gold_yes_in_any_case_by_the_official_rule():
 
 
 def test_a_gold_yes_or_no_is_a_truth_target_not_a_number_or_cells():
-    samples = [make_sample("q1", QUESTION, TOWERS, ["No"]), make_sample("q2", "is harbour a tower?", TOWERS, ["yes"]), make_sample("q3", "which tower?", TOWERS, ["Harbour"])]
+    samples = [
+        make_sample("q1", QUESTION, TOWERS, ["No"]),
+        make_sample("q2", "is harbour a tower?", TOWERS, ["yes"]),
+        make_sample("q3", "which tower?", TOWERS, ["Harbour"]),
+    ]
     batch = collate(samples, Vocab.build(samples))
     assert batch.has_truth.tolist() == [True, True, False] and batch.truth_target.tolist() == [0.0, 1.0, 0.0]
     assert batch.has_cells.tolist() == [False, False, True] and not batch.has_scalar.any()
@@ -104,6 +108,8 @@ def test_answer_loss_favours_the_exists_program_whose_answer_is_the_gold():
         picks = _picks([[(filter_op, 1, 0), ("exists", 0, 0)]])
         O, C, K = len(BUILTINS), 2, batch.tables.constants.shape[1]
         hot = lambda index, size: torch.nn.functional.one_hot(index[:, 0], size).float()  # (B, T, size)
-        choices = Choices(hot(picks.ops, O), hot(picks.columns, C).unsqueeze(2).expand(-1, -1, O, -1), hot(picks.constants, K).unsqueeze(2).expand(-1, -1, O, -1))
+        choices = Choices(
+            hot(picks.ops, O), hot(picks.columns, C).unsqueeze(2).expand(-1, -1, O, -1), hot(picks.constants, K).unsqueeze(2).expand(-1, -1, O, -1)
+        )
         losses.append(answer_loss(execute(BUILTINS, batch.tables, choices), batch, BUILTINS).item())
     assert losses[0] < 1e-3 < 5 < losses[1]

@@ -37,7 +37,7 @@ class Ensemble(nn.Module):
     >>> from neuprog import NeuralProgrammer
     >>> model = NeuralProgrammer.from_pretrained()  # the bundled model is an ensemble
     >>> model.names, model.programs
-    (['chosen-profile-stems-ranges', 'profile-wd30-stems-ranges'], 8)
+    (['chosen-profile-stems-ranges-exists', 'profile-wd30-stems-ranges-exists'], 8)
     >>> model.ask("examples/cities.csv", "how many cities are there?").value
     8.0
     """
