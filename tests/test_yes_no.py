@@ -11,7 +11,7 @@ import torch
 from neuprog import BUILTINS, Table, interpret, parse
 from neuprog.app.cli import main
 from neuprog.app.inspector import run_view
-from neuprog.lang.choices import Choices, Picks
+from neuprog.lang.choices import Picks
 from neuprog.lang.interpret import answer_texts
 from neuprog.lang.outcome import outcome
 from neuprog.lang.soft import execute
@@ -105,11 +105,6 @@ def test_answer_loss_favours_the_exists_program_whose_answer_is_the_gold():
     batch = collate([sample], Vocab.build([sample]))
     losses = []
     for filter_op in ("less", "greater"):
-        picks = _picks([[(filter_op, 1, 0), ("exists", 0, 0)]])
-        O, C, K = len(BUILTINS), 2, batch.tables.constants.shape[1]
-        hot = lambda index, size: torch.nn.functional.one_hot(index[:, 0], size).float()  # (B, T, size)
-        choices = Choices(
-            hot(picks.ops, O), hot(picks.columns, C).unsqueeze(2).expand(-1, -1, O, -1), hot(picks.constants, K).unsqueeze(2).expand(-1, -1, O, -1)
-        )
+        choices = _picks([[(filter_op, 1, 0), ("exists", 0, 0)]]).one_hot(BUILTINS, batch.tables.cells.shape[2], batch.tables.constants.shape[1])
         losses.append(answer_loss(execute(BUILTINS, batch.tables, choices), batch, BUILTINS).item())
     assert losses[0] < 1e-3 < 5 < losses[1]

@@ -51,6 +51,22 @@ class Picks:
         present = [f.name for f in fields(self) if getattr(self, f.name) is not None]
         return replace(self, **dict(zip(present, parts)))
 
+    def one_hot(self, registry: Registry, columns: int, constants: int) -> Choices:
+        """The programs as one-hot `Choices` over ``columns`` columns and ``constants`` constants, each question's S programs side by side: (B * S, T, ...).
+
+        Every op of a step is given the step's column and constant, so hard execution runs exactly these programs.
+        """
+        B, S, T = self.ops.shape
+        O = len(registry)
+        hot = lambda index, size: torch.nn.functional.one_hot(index.reshape((B * S,) + index.shape[2:]), size).float()
+        every_op = lambda chosen: chosen.unsqueeze(2).expand(-1, -1, O, *chosen.shape[2:])  # (B * S, T, ...) -> (B * S, T, O, ...)
+        choices = Choices(hot(self.ops, O), every_op(hot(self.columns, columns)), every_op(hot(self.constants, constants)))
+        if self.reads is not None:
+            choices.reads = every_op(hot(self.reads, T))  # (B * S, T, O, A, M)
+        if self.stops is not None:
+            choices.halting = hot(self.stops, T)  # (B * S, T)
+        return choices
+
     def ends(self) -> torch.Tensor:
         """(B, S) the step each program ends at."""
         if self.stops is not None:

@@ -52,20 +52,10 @@ def _draw_each(distribution: torch.Tensor, explore: float) -> torch.Tensor:
 @torch.no_grad()
 def correct_programs(registry: Registry, batch: Batch, picks: Picks) -> torch.Tensor:
     """(B, S) whether each sampled program's exact answer is the gold answer."""
-    B, S, T = picks.ops.shape
+    B, S = picks.ops.shape[:2]
     tables = batch.tables.repeat(S)
-    O = len(registry)
     flat = lambda index: index.reshape((B * S,) + index.shape[2:])
-    one_hot = lambda index, size: torch.nn.functional.one_hot(flat(index), size).float()
-    every_op = lambda hot: hot.unsqueeze(2).expand(-1, -1, O, *hot.shape[2:])  # (B * S, T, ...) -> (B * S, T, O, ...)
-    choices = Choices(
-        one_hot(picks.ops, O), every_op(one_hot(picks.columns, tables.cells.shape[2])), every_op(one_hot(picks.constants, tables.constants.shape[1]))
-    )
-    if picks.reads is not None:
-        choices.reads = every_op(one_hot(picks.reads, T))  # (B * S, T, O, A, M)
-    if picks.stops is not None:
-        choices.halting = one_hot(picks.stops, T)  # (B * S, T)
-    execution = execute(registry, tables, choices, hard=True)
+    execution = execute(registry, tables, picks.one_hot(registry, tables.cells.shape[2], tables.constants.shape[1]), hard=True)
     ends = flat(picks.ends())  # (B * S,)
     ops = flat(picks.ops)  # (B * S, T)
     target = batch.scalar_target.repeat_interleave(S)  # (B * S,)
