@@ -2,11 +2,13 @@
 
     python examples/seed_spread.py --data PATH/TO/WikiTableQuestions --minutes 18 --out runs/spread
 
-Each seed trains copies of the configs with that ``seed`` and ``max_minutes``
-(the learning rate then decays on time), one torch thread each, at the same
-time; ``neuprog ensemble`` joins the pair and ``neuprog eval`` scores it on
-every question of the split. Prints one JSON line per seed, then the mean and
-the sample standard deviation of the accuracies.
+Seed ``s`` trains copies of the configs with ``max_minutes`` (the learning
+rate then decays on time) and each config's own ``seed`` plus ``s`` (so a pair
+of one config with seeds 0 and 1 is spread with ``--seeds 0 2 4``), one torch
+thread each, at the same time; ``neuprog ensemble`` joins the pair and
+``neuprog eval`` scores it on every question of the split. Prints one JSON
+line per seed, then the mean and the sample standard deviation of the
+accuracies.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ def main() -> None:
     for seed in args.seeds:
         runs, training = [], []
         for path in args.configs:
-            config = {**json.loads(path.read_text()), "seed": seed, "max_minutes": args.minutes, "threads": 1}
-            run = args.out / f"{path.stem}-s{seed}"
+            own = json.loads(path.read_text())
+            config = {**own, "seed": own.get("seed", 0) + seed, "max_minutes": args.minutes, "threads": 1}
+            run = args.out / f"{path.stem}-s{config['seed']}"
             copied = args.out / f"{run.name}.json"
             copied.write_text(json.dumps(config, indent=2))
             runs.append(run)

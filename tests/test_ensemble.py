@@ -138,7 +138,7 @@ def member_config(member: NeuralProgrammer):
     return TrainConfig(data="d", model=member.config)
 
 
-def _train(root: Path, name: str, seed: int) -> Path:
+def _train(root: Path, name: str, seed: int, holdout_seed: int | None = None) -> Path:
     config = {
         "data": SAMPLE,
         "train_split": "sample-train",
@@ -148,6 +148,7 @@ def _train(root: Path, name: str, seed: int) -> Path:
         "eval_every": 100,
         "threads": 1,
         "seed": seed,
+        "holdout_seed": holdout_seed,
         "calibration_holdout": 6,
         "model": {"steps": 2, "hidden": 16, "embedding": 8, "ops": list(OPS)},
     }
@@ -157,7 +158,7 @@ def _train(root: Path, name: str, seed: int) -> Path:
 
 
 def test_neuprog_ensemble_joins_runs_and_calibrates_on_the_questions_they_held_out(tmp_path, capsys):
-    first, second, other_seed = _train(tmp_path, "a", 0), _train(tmp_path, "b", 0), _train(tmp_path, "c", 1)
+    first, second, other_seed = _train(tmp_path, "a", 0), _train(tmp_path, "b", 1, holdout_seed=0), _train(tmp_path, "c", 1)
     capsys.readouterr()
     assert main(["ensemble", str(tmp_path / "joined"), str(first), str(second), "--programs", "3", "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -165,7 +166,7 @@ def test_neuprog_ensemble_joins_runs_and_calibrates_on_the_questions_they_held_o
     assert main(["ask", "examples/cities.csv", "how many cities are there?", "--model", str(tmp_path / "joined"), "--json"]) in (0, 9)
     assert json.loads(capsys.readouterr().out)["program"]
     assert main(["ensemble", str(tmp_path / "mixed"), str(first), str(other_seed), "--quiet"]) == 2
-    assert "c: its seed differs from a's" in capsys.readouterr().err and not (tmp_path / "mixed").exists()
+    assert "c: its holdout seed (holdout_seed, or seed when that is unset) differs from a's" in capsys.readouterr().err and not (tmp_path / "mixed").exists()
 
 
 def test_a_question_no_member_offers_a_program_for_gets_the_first_members_own_prediction(monkeypatch):

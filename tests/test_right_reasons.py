@@ -109,6 +109,12 @@ def test_held_out_questions_are_fixed_by_the_seed_and_never_trained_on():
     assert [s.id for s in held_out(samples, config)[1]] == [s.id for s in held]
 
 
+def test_holdout_seed_fixes_the_held_out_questions_whatever_the_seed():
+    samples = [make_sample(str(i), "how many races?", RACES, ["3"]) for i in range(20)]
+    chosen = lambda **seeds: [s.id for s in held_out(samples, TrainConfig(data=".", calibration_holdout=5, **seeds))[1]]
+    assert chosen(seed=7, holdout_seed=0) == chosen(seed=0) != chosen(seed=7)
+
+
 def test_held_out_tables_keep_every_question_on_them_out_of_training():
     config = TrainConfig(data=".", calibration_holdout=10, calibration_by_table=True)
     samples = load_samples(SAMPLE, "sample-train")

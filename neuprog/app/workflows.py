@@ -74,11 +74,12 @@ def member_names(paths: list[str]) -> list[str]:
 
 def check_shared_holdout(configs: list, names: list[str]) -> None:
     """Refuse members whose configs hold out other calibration questions: the ensemble is calibrated on the first member's."""
-    fields = ("data", "train_split", "extra_train_splits", "train_limit", "dev_split", "seed", "calibration_holdout", "calibration_by_table")
+    fields = ("data", "train_split", "extra_train_splits", "train_limit", "dev_split", "held_out_by", "calibration_holdout", "calibration_by_table")
     for name, config in zip(names[1:], configs[1:]):
         differ = [field for field in fields if getattr(config, field) != getattr(configs[0], field)]
         if differ:
-            raise ConfigError(f"{name}: its {differ[0]} differs from {names[0]}'s; ensemble members must hold out the same calibration questions")
+            what = "holdout seed (holdout_seed, or seed when that is unset)" if differ[0] == "held_out_by" else differ[0]
+            raise ConfigError(f"{name}: its {what} differs from {names[0]}'s; ensemble members must hold out the same calibration questions")
 
 
 def train_command(args) -> None:

@@ -96,7 +96,7 @@ def training_samples(config: TrainConfig, progress: bool = False) -> list[Sample
 def held_out(samples: list[Sample], config: TrainConfig) -> tuple[list[Sample], list[Sample]]:
     """The training questions split into those trained on and the ``calibration_holdout`` kept for calibration.
 
-    The choice depends only on the seed and the questions, so calibration after
+    The choice depends only on ``held_out_by`` and the questions, so calibration after
     training finds the same held-out questions. With ``calibration_by_table`` whole
     tables are held out (by name, in a seeded order) until enough questions are.
     """
@@ -106,13 +106,13 @@ def held_out(samples: list[Sample], config: TrainConfig) -> tuple[list[Sample], 
         names = sorted({s.table.name for s in samples})
         kept: set[str] = set()
         count = Counter(s.table.name for s in samples)
-        for index in np.random.default_rng(config.seed).permutation(len(names)).tolist():
+        for index in np.random.default_rng(config.held_out_by).permutation(len(names)).tolist():
             if sum(count[name] for name in kept) >= config.calibration_holdout:
                 break
             kept.add(names[index])
         chosen = {i for i, s in enumerate(samples) if s.table.name in kept}
     else:
-        chosen = set(np.random.default_rng(config.seed).permutation(len(samples))[: config.calibration_holdout].tolist())
+        chosen = set(np.random.default_rng(config.held_out_by).permutation(len(samples))[: config.calibration_holdout].tolist())
     return [s for i, s in enumerate(samples) if i not in chosen], [s for i, s in enumerate(samples) if i in chosen]
 
 

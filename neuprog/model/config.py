@@ -119,7 +119,7 @@ class TrainConfig(_Strict):
     scalar_weight: float = Field(1.0, gt=0, le=1e6)
     """Weight of the scalar-answer loss relative to the lookup loss."""
     calibration_holdout: int = Field(0, ge=0, le=10**9)
-    """Keep this many training questions (a choice fixed by ``seed``) out of training, to fit the confidence calibration on afterwards."""
+    """Keep this many training questions (a choice fixed by ``holdout_seed``) out of training, to fit the confidence calibration on afterwards."""
     calibration_by_table: bool = False
     """Hold out whole tables (every question on them) until ``calibration_holdout`` questions are kept, so calibration, like a new question, meets tables the model never trained on."""
     shuffle_unordered: bool = False
@@ -130,10 +130,17 @@ class TrainConfig(_Strict):
     """Evaluate on dev and checkpoint every this many steps."""
     seed: int = Field(0, ge=0, le=2**32 - 1)
     """Seed for parameters, shuffling and dropout."""
+    holdout_seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    """Seed that picks the ``calibration_holdout`` questions; none means ``seed``. Models that share it (and their data) hold out the same questions and build the same vocabulary, so they can join one ensemble while their ``seed`` differs."""
     max_minutes: float | None = Field(None, gt=0, le=10**7)
     """Stop (with a final evaluation and checkpoint) once training has run this long, counting the runs a ``--resume`` continues; none means no limit. With a limit, the learning-rate decay follows whichever comes first, the planned steps or the time, so it ends on schedule when the machine is slower than planned (runs with a limit are therefore not bit-for-bit repeatable)."""
     threads: int | None = Field(None, ge=1, le=1024)
     """torch intra-op threads; none leaves torch's default."""
+
+    @property
+    def held_out_by(self) -> int:
+        """The seed that picks the held-out calibration questions: ``holdout_seed``, or ``seed`` when that is none."""
+        return self.seed if self.holdout_seed is None else self.holdout_seed
 
     @model_validator(mode="after")
     def _limits(self) -> TrainConfig:

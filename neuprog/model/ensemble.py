@@ -32,7 +32,7 @@ class Ensemble(nn.Module):
     answer is shown with the most probable program that gives it, so every printed
     program still reproduces its answer. Members share their ops, vocabulary, steps
     and constant limit (one batch serves them all), which holds for members trained
-    with one seed on one dataset.
+    on one dataset with one ``holdout_seed``.
 
     >>> from neuprog import NeuralProgrammer
     >>> model = NeuralProgrammer.from_pretrained()  # the bundled model is an ensemble
@@ -175,5 +175,5 @@ def check_members(members: Sequence[nn.Module], names: Sequence[str]) -> None:
         ):
             if mine != theirs:
                 raise CheckpointError(
-                    f"{name}: its {what} differ from {names[0]}'s; ensemble members must share ops, vocabulary (train them with one seed and data), steps and max_constants"
+                    f"{name}: its {what} differ from {names[0]}'s; ensemble members must share ops, vocabulary (train them on one dataset with one holdout_seed), steps and max_constants"
                 )
