@@ -3,12 +3,12 @@
     python examples/seed_spread.py --data PATH/TO/WikiTableQuestions --minutes 18 --out runs/spread
 
 Seed ``s`` trains copies of the configs with ``max_minutes`` (the learning
-rate then decays on time) and each config's own ``seed`` plus ``s`` (so a pair
-of one config with seeds 0 and 1 is spread with ``--seeds 0 2 4``), one torch
-thread each, at the same time; ``neuprog ensemble`` joins the pair and
-``neuprog eval`` scores it on every question of the split. Prints one JSON
-line per seed, then the mean and the sample standard deviation of the
-accuracies.
+rate then decays on time) and ``s`` added to each config's own ``seed`` and
+``holdout_seed`` (so a pair of one config with seeds 0 and 1 and one holdout
+seed is spread with ``--seeds 0 2 4``), one torch thread each, at the same
+time; ``neuprog ensemble`` joins the pair and ``neuprog eval`` scores it on
+every question of the split. Prints one JSON line per seed, then the mean and
+the sample standard deviation of the accuracies.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def main() -> None:
         runs, training = [], []
         for path in args.configs:
             own = json.loads(path.read_text())
-            config = {**own, "seed": own.get("seed", 0) + seed, "max_minutes": args.minutes, "threads": 1}
+            held_out_by = own["holdout_seed"] if own.get("holdout_seed") is not None else own.get("seed", 0)
+            config = {**own, "seed": own.get("seed", 0) + seed, "holdout_seed": held_out_by + seed, "max_minutes": args.minutes, "threads": 1}
             run = args.out / f"{path.stem}-s{config['seed']}"
             copied = args.out / f"{run.name}.json"
             copied.write_text(json.dumps(config, indent=2))
