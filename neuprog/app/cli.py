@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ensemble = command("ensemble", "join trained models into one ensemble folder, calibrated on the questions their configs held out")
     ensemble.add_argument("out", help="the folder to write")
-    ensemble.add_argument("models", nargs="+", metavar="model", help="training checkpoints (.pt) or model folders, trained on one dataset with one holdout_seed")
+    ensemble.add_argument("models", nargs="+", metavar="model", help="training checkpoints (.pt) or model folders sharing data and holdout_seed")
     ensemble.add_argument("--data", help="dataset root (default: the one the members were trained on)")
     ensemble.add_argument("--programs", type=_whole(1, 1000), default=PROGRAMS, help="most probable programs each member offers per question")
     ensemble.add_argument("--quiet", action="store_true", help="no progress bar")
