@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from neuprog.model.config import TrainConfig
+
 CONFIGS = Path(__file__).parent / "configs"
 RECIPE = (CONFIGS / "wtq-chosen-profile-stems-ranges-exists.json", CONFIGS / "wtq-profile-wd30-stems-ranges-exists.json")
 
@@ -42,9 +44,9 @@ def main() -> None:
     for seed in args.seeds:
         runs, training = [], []
         for path in args.configs:
-            own = json.loads(path.read_text())
-            held_out_by = own["holdout_seed"] if own.get("holdout_seed") is not None else own.get("seed", 0)
-            config = {**own, "seed": own.get("seed", 0) + seed, "holdout_seed": held_out_by + seed, "max_minutes": args.minutes, "threads": 1}
+            written = json.loads(path.read_text())
+            own = TrainConfig.model_validate(written)
+            config = {**written, "seed": own.seed + seed, "holdout_seed": own.held_out_by + seed, "max_minutes": args.minutes, "threads": 1}
             run = args.out / f"{path.stem}-s{config['seed']}"
             copied = args.out / f"{run.name}.json"
             copied.write_text(json.dumps(config, indent=2))
