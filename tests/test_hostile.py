@@ -552,6 +552,20 @@ def test_overwrite_deletes_only_the_run_and_leftovers_neuprog_wrote(w, tmp_path)
     assert all((out / name).read_text() == text for name, text in mine.items())
 
 
+def test_overwrite_deletes_the_runs_snapshots_and_their_half_written_saves_too(w, tmp_path):
+    config = tmp_path / "snapshots.json"
+    config.write_text(json.dumps({**json.loads(w["tiny.json"].read_text()), "snapshots": [0.5]}))
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(config), "--out", str(out), "--quiet"]) == 0
+    assert sorted(path.name for path in (out / "snapshots").iterdir()) == ["at-0.5.pt"]
+    assert main(["train", "--config", str(config), "--out", str(out), "--quiet"]) == 10  # a folder holding only snapshots still holds a run
+    (out / "snapshots" / ".at-0.5.pt.k3x9q0ab.partial").write_text("half a snapshot")
+    (out / "snapshots" / "notes.txt").write_text("mine")
+    (out / "snapshots" / "at-0.5.pt").rename(out / "snapshots" / "at-0.25.pt")  # a snapshot the new config no longer keeps
+    assert main(["train", "--config", str(config), "--out", str(out), "--quiet", "--overwrite"]) == 0
+    assert sorted(path.name for path in (out / "snapshots").iterdir()) == ["at-0.5.pt", "notes.txt"]
+
+
 def test_a_failed_training_leaves_no_folder_and_no_lock_behind(w, tmp_path):
     assert main(["train", "--config", str(w["empty_split.json"]), "--out", str(tmp_path / "a" / "b"), "--quiet"]) == 3
     assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -10,9 +11,12 @@ import sys
 import time
 
 import pytest
+import torch
 
+from neuprog.app.cli import main
 from neuprog.learn.checkpoint import load_checkpoint
 from neuprog.learn.runner import load_model, train_from_config
+from neuprog.learn.train import snapshot_path
 from neuprog.model.config import TrainConfig
 from neuprog.wtq.synth import SynthConfig, generate, test_config, write_dataset
 
@@ -62,7 +66,7 @@ def test_same_seed_gives_identical_metrics(synthetic, tmp_path):
 
 
 def test_killed_training_resumes_to_the_same_metrics(synthetic, tmp_path):
-    config = config_for(synthetic, search=4, epochs=1.5, eval_every=15)
+    config = config_for(synthetic, search=4, epochs=1.5, eval_every=15, snapshots=(0.2, 0.9))
     (tmp_path / "config.json").write_text(config.model_dump_json())
     reference = train_from_config(config, tmp_path / "reference", progress=False)
     command = [sys.executable, "-m", "neuprog", "train", "--config", str(tmp_path / "config.json"), "--out", str(tmp_path / "run"), "--quiet"]
@@ -81,6 +85,27 @@ def test_killed_training_resumes_to_the_same_metrics(synthetic, tmp_path):
     assert {k: v for k, v in resumed.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
     lines = [json.loads(line) for line in metrics.read_text().splitlines()]
     assert [line["step"] for line in lines] == sorted({line["step"] for line in lines}), "the metrics log reads as one run"
+    for share in config.snapshots:  # kept before the kill or after the resume, the same weights at the same step
+        kept, expected = (load_checkpoint(snapshot_path(tmp_path / folder, share)) for folder in ("run", "reference"))
+        assert kept["step"] == expected["step"] and same_weights(kept["weights"], expected["weights"])
+
+
+def test_snapshots_keep_the_weights_part_way_through_training_for_a_snapshot_ensemble(synthetic, tmp_path):
+    config = config_for(synthetic, epochs=1, eval_every=1000, snapshots=(0.25, 0.5))
+    train_from_config(config, tmp_path / "run", progress=False)
+    last = load_checkpoint(tmp_path / "run" / "last.pt")
+    steps = [load_checkpoint(snapshot_path(tmp_path / "run", share))["step"] for share in config.snapshots]
+    assert steps == [math.ceil(share * last["step"]) + 1 for share in config.snapshots], (steps, last["step"])  # the first step past each share
+    early = load_checkpoint(snapshot_path(tmp_path / "run", 0.25))["weights"]
+    assert not same_weights(early, last["weights"])
+    members = [str(tmp_path / "run" / "last.pt"), *(str(snapshot_path(tmp_path / "run", share)) for share in config.snapshots)]
+    assert main(["ensemble", str(tmp_path / "joined"), *members, "--quiet"]) == 0
+    assert [path.name for path in sorted((tmp_path / "joined").iterdir()) if path.is_dir()] == ["run", "run-at-0.25", "run-at-0.5"]
+
+
+def same_weights(first: dict, second: dict) -> bool:
+    """Whether two state dicts hold equal tensors (and equal extra state) under the same names."""
+    return first.keys() == second.keys() and all(torch.equal(v, second[k]) if isinstance(v, torch.Tensor) else v == second[k] for k, v in first.items())
 
 
 def test_a_time_limit_ends_the_learning_rate_decay_on_time_and_a_resumed_run_counts_the_time_already_spent(synthetic, tmp_path):

@@ -14,6 +14,7 @@ from neuprog.lang.program import render
 from neuprog.learn.calibrate import calibrate, calibrate_checkpoints, calibrate_folder, check_unseen
 from neuprog.learn.runfolder import holding
 from neuprog.learn.runner import held_out, load_model, open_model, placement, train_from_config, training_samples
+from neuprog.learn.train import SNAPSHOTS
 from neuprog.model.config import load_config, parse_config, validate
 from neuprog.model.ensemble import Ensemble
 from neuprog.model.features import collate
@@ -57,12 +58,13 @@ def ensemble_command(args) -> None:
 def member_names(paths: list[str]) -> list[str]:
     """A plain, distinct folder name for each member: a model folder's name, or a checkpoint's run folder (and its file, unless last.pt).
 
-    >>> member_names(["runs/a/last.pt", "runs/a/best.pt", "models/b c", "models/b c"])
-    ['a', 'a-best', 'b-c', 'b-c-2']
+    >>> member_names(["runs/a/last.pt", "runs/a/best.pt", "runs/a/snapshots/at-0.5.pt", "models/b c", "models/b c"])
+    ['a', 'a-best', 'a-at-0.5', 'b-c', 'b-c-2']
     """
     names: list[str] = []
     for path in map(Path, paths):
-        name = path.name if path.is_dir() or not path.suffix else path.parent.name + ("" if path.stem == "last" else f"-{path.stem}")
+        run = path.parent.parent if path.parent.name == SNAPSHOTS else path.parent
+        name = path.name if path.is_dir() or not path.suffix else run.name + ("" if path.stem == "last" else f"-{path.stem}")
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip(".-")[:56] or "member"
         unique, count = name, 1
         while unique in names:

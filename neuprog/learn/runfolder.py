@@ -12,6 +12,7 @@ from pathlib import Path
 from neuprog.atomic import leftovers
 from neuprog.errors import CheckpointError, ConfigError, NeuprogError, OutputError, RunFolderError, UsageError, WrongTypeError
 from neuprog.inputs import read_bytes
+from neuprog.learn.train import SNAPSHOTS
 from neuprog.model.config import TrainConfig, parse_config
 from neuprog.model.folder import check_names
 
@@ -48,16 +49,18 @@ def run_folder(path: str | os.PathLike[str], resume: bool = False, overwrite: bo
     done = False
     try:
         with holding(folder):
-            held = [name for name in RUN_FILES if (folder / name).exists()]
+            held = [name for name in RUN_FILES if (folder / name).exists()] + [f"{SNAPSHOTS}/{kept.name}" for kept in _snapshots(folder)]
             if resume and not (folder / "last.pt").is_file():
                 found = f"it holds only {', '.join(held)}" if held else "it holds no run"
                 raise RunFolderError(f"{folder}: nothing to resume, {found} (last.pt is what --resume continues from)")
             if held and not resume and not overwrite:
                 raise RunFolderError(f"{folder}: already holds a run ({', '.join(held)}); --resume continues it, --overwrite replaces it")
-            for leftover in leftovers(folder, RUN_FILES):
+            for leftover in leftovers(folder, RUN_FILES) + _snapshots(folder, half_written=True):
                 leftover.unlink(missing_ok=True)
             for name in RUN_FILES if overwrite else ():
                 (folder / name).unlink(missing_ok=True)
+            for kept in _snapshots(folder) if overwrite else ():
+                kept.unlink()
             yield folder
             done = True
     finally:
@@ -101,6 +104,14 @@ def check_resume(state: dict, config: TrainConfig, ops: list[str], where: str | 
             raise RunFolderError(f"{where}: --resume with another config: {key} is {before.get(key)!r} in the run, {now.get(key)!r} now")
     if list(state.get("ops", ())) != list(ops):
         raise RunFolderError(f"{where}: --resume with other ops: the run has {', '.join(state.get('ops', ()))}; now {', '.join(ops)}")
+
+
+def _snapshots(folder: Path, half_written: bool = False) -> list[Path]:
+    """The snapshot weights a training kept in ``folder`` (or, ``half_written``, the temporary files a killed save of one left behind)."""
+    kept = folder / SNAPSHOTS
+    if not kept.is_dir():
+        return []
+    return leftovers(kept, tuple(path.name[1:].split(".pt.")[0] + ".pt" for path in kept.glob(".at-*.pt.*"))) if half_written else sorted(kept.glob("at-*.pt"))
 
 
 def _flat(values: dict, prefix: str = "") -> dict:

@@ -22,6 +22,18 @@ from neuprog.learn.checkpoint import load_checkpoint, save_checkpoint
 from neuprog.model.config import TrainConfig
 from neuprog.model.folder import check_weights
 
+SNAPSHOTS = "snapshots"
+"""The run folder's subfolder of weights kept part-way through training (``TrainConfig.snapshots``)."""
+
+
+def snapshot_path(out: str | Path, share: float) -> Path:
+    """Where the weights kept at ``share`` of training lie in the run folder ``out``.
+
+    >>> snapshot_path("runs/a", 0.75).as_posix()
+    'runs/a/snapshots/at-0.75.pt'
+    """
+    return Path(out) / SNAPSHOTS / f"at-{share:g}.pt"
+
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
@@ -123,8 +135,9 @@ def fit(
 ) -> dict:
     """Train ``model`` (whose forward returns the loss last) on ``items``; returns the final metrics.
 
-    Writes ``last.pt`` (everything needed to resume) and ``best.pt`` (best dev
-    accuracy, or the last when there is no dev set) under ``out_dir``, each with
+    Writes ``last.pt`` (everything needed to resume), ``best.pt`` (best dev
+    accuracy, or the last when there is no dev set) and a weights-only snapshot at
+    each of ``config.snapshots`` (`snapshot_path`) under ``out_dir``, each with
     ``describe`` merged in, and appends one JSON object per evaluation to
     ``metrics.jsonl``. ``size_of`` gives an item's size for ``config.size_buckets``.
     """
@@ -152,6 +165,7 @@ def fit(
     began = started - spent  # when training began, counting the time of the runs this one resumes
     budget = 60 * config.max_minutes if config.max_minutes else float("inf")
     order_of = None, []  # (epoch, its item order): shuffled and bucketed once per epoch, not once per step
+    pending = [share for share in config.snapshots if not snapshot_path(out, share).exists()]  # a resumed run keeps the ones it has
     while step < total:
         epoch, offset = divmod(step, steps_per_epoch)
         if order_of[0] != epoch:
@@ -179,6 +193,10 @@ def fit(
         step += 1
         seen += len(chosen)
         bar.update(1)
+        while pending and pending[0] <= progress:
+            share = pending.pop(0)
+            if writer:
+                save_checkpoint(snapshot_path(out, share), weights=_on_cpu(model.state_dict()), step=step, snapshot=share, **describe)
         if _max_over_ranks(float(time.perf_counter() - began > budget), world, device):
             total = step  # out of time: evaluate and checkpoint now, then stop
         evaluating = step % config.eval_every == 0 or step == total

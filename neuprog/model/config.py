@@ -110,6 +110,8 @@ class TrainConfig(_Strict):
     """Passes over the training data (fractions allowed)."""
     learning_rate: float = Field(2e-3, gt=0, le=10)
     """Adam learning rate."""
+    snapshots: tuple[float, ...] = Field((), max_length=32)
+    """Points of training, as shares of the learning-rate schedule (0 < share < 1, the time cap counting as it does for the decay), at which the weights are also kept, as ``snapshots/at-SHARE.pt`` in the run folder (weights only, like ``best.pt``); `neuprog ensemble` joins them with the final weights into a snapshot ensemble at no extra training time."""
     lr_decay: Literal["none", "linear"] = "none"
     """'linear' lowers the learning rate in a straight line to 5% of its value at the last step."""
     weight_decay: float = Field(0.0, ge=0, le=10)
@@ -146,6 +148,8 @@ class TrainConfig(_Strict):
     def _limits(self) -> TrainConfig:
         if self.dev_limit is not None and self.dev_split is None:
             raise ValueError("dev_limit needs a dev_split")
+        if any(not 0 < share < 1 for share in self.snapshots) or list(self.snapshots) != sorted(set(self.snapshots)):
+            raise ValueError(f"snapshots are distinct shares of training between 0 and 1, in increasing order, not {list(self.snapshots)}")
         named = [self.train_split, *self.extra_train_splits]
         for split in self.extra_train_splits:
             if named.count(split) > 1 or split == self.dev_split:
