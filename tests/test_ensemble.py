@@ -46,6 +46,12 @@ def test_votes_pool_each_answers_program_probabilities_across_members():
     assert share == pytest.approx(0.35)
 
 
+def test_offers_of_blank_cells_cast_no_vote():
+    member, prediction, share = vote([[_offer(["", " "], 0.6), _offer(["Oslo"], 0.1)], [_offer([""], 0.5)]])
+    assert (member, prediction.texts, share) == (0, ["Oslo"], pytest.approx(0.05))
+    assert vote([[_offer([" "], 0.6)], []])[1].texts == [" "]  # nothing answers: the first member's most probable offer stands, as for empty ones
+
+
 def test_an_answer_without_any_offer_that_answers_is_the_first_members_most_probable_program():
     member, prediction, share = vote([[], [_offer([], 0.6), _offer([], 0.3)]])
     assert (member, prediction.raw_confidence, share) == (1, 0.6, 0.0)

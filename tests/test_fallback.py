@@ -51,7 +51,7 @@ def test_ranked_programs_are_the_most_probable_programs_in_order():
     assert (decoded[:, 0] <= found[:, 0] + 1e-6).all()
 
 
-def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_answers():
+def test_an_empty_or_blank_decoded_answer_falls_back_to_the_most_probable_program_that_answers():
     notes = Table.from_rows(["City", "Notes", "Population"], [["Oslo", "", "709,037"], ["Bergen", " ", "291,940"], ["Rome", "", "2,873,000"]])
     asked = ("what are the notes of oslo?", "which notes does bergen have?", "what is noted for rome?", "notes of the biggest city?")
     samples = [make_sample(f"n{i}", question, notes) for i, question in enumerate(asked)]
@@ -60,20 +60,20 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
         batch = collate(samples, model.vocab)
         model.config = model.config.model_copy(update={"fallback_programs": 0})
         plain = model.predict(batch)
-        if any(not p.texts for p in plain):
+        model.config = model.config.model_copy(update={"fallback_programs": 16})
+        choices, guided = model.predict(batch, with_choices=True)
+        fell_back = [b for b, p in enumerate(plain) if not p.answered]
+        if any(guided[b].answered for b in fell_back):
             break
-    model.config = model.config.model_copy(update={"fallback_programs": 16})
-    choices, guided = model.predict(batch, with_choices=True)
+    assert fell_back, "some of these questions (a column of blank cells, sample questions) decode to programs whose answer is empty or blank"
+    assert any(guided[b].answered for b in fell_back), "and a fallback program answers some of them"
     ranked = choices.ranked(model.registry, 17)
     likelihood = choices.log_prob(model.registry, ranked).exp()  # (B, 17)
-    fell_back = [b for b, p in enumerate(plain) if not p.texts]
-    assert fell_back, "some of these questions (a column of blank cells, sample questions) decode to programs whose answer is empty"
-    assert any(guided[b].texts for b in fell_back), "and a fallback program answers some of them"
     for b, (before, after) in enumerate(zip(plain, guided)):
-        if before.texts:
+        if before.answered:
             assert after.program == before.program and after.texts == before.texts
             continue
-        if not after.texts:  # none of the fallback programs answers either: the decoded program's empty answer stands
+        if not after.answered:  # none of the fallback programs answers either: the decoded program's empty answer stands
             assert after.program == before.program and after.fallback == 0
             continue
         # the decoded program (each step's argmax) need not be the most probable whole program, so the fallback may be more probable than it
@@ -85,7 +85,7 @@ def test_an_empty_decoded_answer_falls_back_to_the_most_probable_program_that_an
                 program = model._decode(
                     samples[b], {"ops": ranked.ops[b, s].tolist(), "columns": ranked.columns[b, s].tolist(), "constants": ranked.constants[b, s].tolist()}
                 )
-                assert not model._run(samples[b], program, 1.0).texts
+                assert not model._run(samples[b], program, 1.0).answered
 
 
 def test_candidates_are_distinct_programs_most_probable_first_and_run_as_printed():

@@ -131,8 +131,9 @@ def vote(offers: Sequence[Sequence[Prediction]]) -> tuple[int, Prediction | None
     ``offers`` holds each member's predictions, most probable first; each one's
     probability (``raw_confidence``) is a vote for its answer. The winner is shown by
     the most probable prediction that gives it, its ``fallback`` the rank among its
-    member's offers. When no offer answers, the most probable offer of the first
-    member that made one (its share 0); no prediction when nobody offers any.
+    member's offers; an offer of blank cells answers nothing. When no offer answers,
+    the most probable offer of the first member that made one (its share 0); no
+    prediction when nobody offers any.
 
     >>> oslo, rome = Prediction(None, None, ["Oslo"], 0.0, raw_confidence=0.5), Prediction(None, None, ["Rome"], 0.0, raw_confidence=0.4)
     >>> member, winner, share = vote([[oslo, rome], [rome]])
@@ -143,7 +144,7 @@ def vote(offers: Sequence[Sequence[Prediction]]) -> tuple[int, Prediction | None
     shown: dict[tuple[str, ...], tuple[int, Prediction]] = {}
     for member, found in enumerate(offers):
         for rank, prediction in enumerate(found):
-            if not prediction.texts:
+            if not prediction.answered:
                 continue
             key = answer_key(prediction.texts)
             votes[key] += prediction.raw_confidence

@@ -23,3 +23,12 @@ class Prediction:
     """The probability of the program under the controller."""
     fallback: int = 0
     """0 for the decoded program; n when the decoded program gave no answer and this is the n-th next most probable program tried."""
+
+    @property
+    def answered(self) -> bool:
+        """Whether the program gave an answer: some text that is not blank (cells left empty in the table answer nothing, as `ask` says).
+
+        >>> Prediction(None, None, ["", " "], 0.0).answered, Prediction(None, None, ["", "Oslo"], 0.0).answered
+        (False, True)
+        """
+        return any(text.strip() for text in self.texts)
