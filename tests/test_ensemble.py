@@ -52,6 +52,17 @@ def test_offers_of_blank_cells_cast_no_vote():
     assert vote([[_offer([" "], 0.6)], []])[1].texts == [" "]  # nothing answers: the first member's most probable offer stands, as for empty ones
 
 
+def test_offers_that_only_repeat_the_question_cast_no_vote_unless_every_answer_does():
+    table = Table.from_rows(["Team", "Points"], [["Crettyard", "12"], ["Confey", "15"]])
+    question = make_sample("q", "which team won after crettyard?", table).question
+    offers = [[_offer(["Crettyard"], 0.6), _offer(["Confey"], 0.1)], [_offer(["crettyard"], 0.5)]]
+    assert vote(offers)[1].texts == ["Crettyard"]  # without the question every answer votes
+    assert vote(offers, question)[1].texts == ["Confey"]
+    assert vote([[_offer(["Crettyard"], 0.6)], [_offer(["Crettyard", "Crettyard"], 0.2)]], question)[1].raw_confidence == 0.6
+    either = make_sample("q", "did crettyard or confey score more?", table).question
+    assert vote(offers, either)[1].texts == ["Crettyard"]  # a question that offers options may be answered by one
+
+
 def test_an_answer_without_any_offer_that_answers_is_the_first_members_most_probable_program():
     member, prediction, share = vote([[], [_offer([], 0.6), _offer([], 0.3)]])
     assert (member, prediction.raw_confidence, share) == (1, 0.6, 0.0)

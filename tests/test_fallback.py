@@ -15,6 +15,7 @@ from neuprog.lang.values import Column, Constant
 from neuprog.model.config import ModelConfig
 from neuprog.model.features import Vocab, collate, make_sample
 from neuprog.model.neural_programmer import NeuralProgrammer
+from neuprog.tables.question import echoes
 from neuprog.wtq.samples import load_samples
 
 SAMPLE = "datasets/wtq-sample"
@@ -104,3 +105,29 @@ def test_candidates_are_distinct_programs_most_probable_first_and_run_as_printed
         for candidate in found:
             if candidate.error is None:
                 assert answer_texts(interpret(parse(render(candidate.program)), sample.table), sample.table) == candidate.texts
+
+
+def test_a_decoded_answer_that_only_repeats_the_question_falls_back_to_a_program_that_answers_it():
+    teams = Table.from_rows(
+        ["Team", "Year", "Points"], [["Crettyard", "1990", "12"], ["Confey", "1991", "15"], ["Wolfe Tones", "1992", "9"], ["Naas", "1993", "20"]]
+    )
+    asked = ("which team won after crettyard?", "which team scored more points than naas?", "which team had the same points as crettyard?")
+    asked += ("which team other than confey won?", "which team came before confey?", "did naas or confey score more points?")
+    samples = [make_sample(f"t{i}", question, teams) for i, question in enumerate(asked)]
+    echoed = 0
+    for model in NeuralProgrammer.from_pretrained().members:
+        batch = collate(samples, model.vocab)
+        model.config = model.config.model_copy(update={"fallback_programs": 0})
+        plain = model.predict(batch)
+        model.config = model.config.model_copy(update={"fallback_programs": 16})
+        guided = model.predict(batch)
+        for sample, before, after in zip(samples, plain, guided):
+            if before.answers(sample.question):
+                assert after.program == before.program, "a decoded answer that answers the question stands"
+                continue
+            if not before.answered:
+                continue  # no answer at all: the test above
+            echoed += 1
+            assert after.fallback >= 1 and not echoes(sample.question, after.texts) and after.answered
+            assert answer_texts(interpret(parse(render(after.program)), teams), teams) == after.texts
+    assert echoed >= 2, "the bundled members answer some of these by naming the team the question names"

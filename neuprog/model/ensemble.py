@@ -17,6 +17,7 @@ from neuprog.model.config import TrainConfig
 from neuprog.model.features import Batch, Sample, collate
 from neuprog.model.folder import write_ensemble
 from neuprog.model.prediction import Prediction
+from neuprog.tables.question import Question, echoes
 from neuprog.tables.table import Table
 
 PROGRAMS = 8
@@ -72,7 +73,7 @@ class Ensemble(nn.Module):
         offered = [member.candidates(batch, self.programs, with_choices=True, calibrate=False) for member in self.members]
         predictions, winners = [], []
         for b, sample in enumerate(batch.samples):
-            member, prediction, share = vote([found[b] for _, found in offered])
+            member, prediction, share = vote([found[b] for _, found in offered], sample.question)
             if prediction is None:  # every member rules out every program it ranked: the first member's own prediction
                 prediction = self.members[0].predict(collate([sample], self.vocab).to(self.device))[0]
             sure = calibrated(self.calibration, signals(self.registry, sample.question, prediction.program, prediction.texts, share))
@@ -125,27 +126,30 @@ def answer_key(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(text.strip().lower() for text in texts))
 
 
-def vote(offers: Sequence[Sequence[Prediction]]) -> tuple[int, Prediction | None, float]:
+def vote(offers: Sequence[Sequence[Prediction]], question: Question | None = None) -> tuple[int, Prediction | None, float]:
     """(member, prediction, share of the votes) of the answer that several models' offers for one question favour.
 
     ``offers`` holds each member's predictions, most probable first; each one's
     probability (``raw_confidence``) is a vote for its answer. The winner is shown by
     the most probable prediction that gives it, its ``fallback`` the rank among its
-    member's offers; an offer of blank cells answers nothing. When no offer answers,
-    the most probable offer of the first member that made one (its share 0); no
-    prediction when nobody offers any.
+    member's offers. Offers of blank cells cast no vote, nor, when the ``question``
+    is given, offers that only repeat it (`echoes`) unless every answer does. When
+    no offer answers, the most probable offer of the first member that made one
+    (its share 0); no prediction when nobody offers any.
 
     >>> oslo, rome = Prediction(None, None, ["Oslo"], 0.0, raw_confidence=0.5), Prediction(None, None, ["Rome"], 0.0, raw_confidence=0.4)
     >>> member, winner, share = vote([[oslo, rome], [rome]])
     >>> member, winner.texts, share
     (0, ['Rome'], 0.4)
     """
+    answered = [[(rank, prediction) for rank, prediction in enumerate(found) if prediction.answered] for found in offers]
+    if question is not None:
+        answering = [[(rank, prediction) for rank, prediction in found if not echoes(question, prediction.texts)] for found in answered]
+        answered = answering if any(answering) else answered
     votes: dict[tuple[str, ...], float] = defaultdict(float)
     shown: dict[tuple[str, ...], tuple[int, Prediction]] = {}
-    for member, found in enumerate(offers):
-        for rank, prediction in enumerate(found):
-            if not prediction.answered:
-                continue
+    for member, found in enumerate(answered):
+        for rank, prediction in found:
             key = answer_key(prediction.texts)
             votes[key] += prediction.raw_confidence
             if key not in shown or prediction.raw_confidence > shown[key][1].raw_confidence:

