@@ -52,7 +52,7 @@ def test_offers_of_blank_cells_cast_no_vote():
     assert vote([[_offer([" "], 0.6)], []])[1].texts == [" "]  # nothing answers: the first member's most probable offer stands, as for empty ones
 
 
-def test_offers_that_only_repeat_the_question_cast_no_vote_unless_every_answer_does():
+def test_answers_of_a_kind_that_cannot_answer_the_question_cast_no_vote_unless_every_answer_is_such():
     table = Table.from_rows(["Team", "Points"], [["Crettyard", "12"], ["Confey", "15"]])
     question = make_sample("q", "which team won after crettyard?", table).question
     offers = [[_offer(["Crettyard"], 0.6), _offer(["Confey"], 0.1)], [_offer(["crettyard"], 0.5)]]
@@ -61,6 +61,10 @@ def test_offers_that_only_repeat_the_question_cast_no_vote_unless_every_answer_d
     assert vote([[_offer(["Crettyard"], 0.6)], [_offer(["Crettyard", "Crettyard"], 0.2)]], question)[1].raw_confidence == 0.6
     either = make_sample("q", "did crettyard or confey score more?", table).question
     assert vote(offers, either)[1].texts == ["Crettyard"]  # a question that offers options may be answered by one
+    counting = make_sample("q", "how many teams scored 12?", table).question
+    assert vote([[_offer(["Crettyard"], 0.6), _offer(["1"], 0.1)]], counting)[1].texts == ["1"]
+    yes_or_no = make_sample("q", "did confey score 15?", table).question
+    assert vote([[_offer(["15"], 0.6), _offer(["Yes"], 0.1)]], yes_or_no)[1].texts == ["Yes"]
 
 
 def test_an_answer_without_any_offer_that_answers_is_the_first_members_most_probable_program():

@@ -17,7 +17,7 @@ from neuprog.model.config import TrainConfig
 from neuprog.model.features import Batch, Sample, collate
 from neuprog.model.folder import write_ensemble
 from neuprog.model.prediction import Prediction
-from neuprog.tables.question import Question, echoes
+from neuprog.tables.question import Question
 from neuprog.tables.table import Table
 
 PROGRAMS = 8
@@ -133,7 +133,8 @@ def vote(offers: Sequence[Sequence[Prediction]], question: Question | None = Non
     probability (``raw_confidence``) is a vote for its answer. The winner is shown by
     the most probable prediction that gives it, its ``fallback`` the rank among its
     member's offers. Offers of blank cells cast no vote, nor, when the ``question``
-    is given, offers that only repeat it (`echoes`) unless every answer does. When
+    is given, answers of a kind that cannot answer it (`answer_misfit`: one that
+    only repeats it, say) unless every answer is such. When
     no offer answers, the most probable offer of the first member that made one
     (its share 0); no prediction when nobody offers any.
 
@@ -144,7 +145,7 @@ def vote(offers: Sequence[Sequence[Prediction]], question: Question | None = Non
     """
     answered = [[(rank, prediction) for rank, prediction in enumerate(found) if prediction.answered] for found in offers]
     if question is not None:
-        answering = [[(rank, prediction) for rank, prediction in found if not echoes(question, prediction.texts)] for found in answered]
+        answering = [[(rank, prediction) for rank, prediction in found if prediction.answers(question)] for found in answered]
         answered = answering if any(answering) else answered
     votes: dict[tuple[str, ...], float] = defaultdict(float)
     shown: dict[tuple[str, ...], tuple[int, Prediction]] = {}

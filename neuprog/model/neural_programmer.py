@@ -89,7 +89,8 @@ class NeuralProgrammer(nn.Module):
         """Decode each question's argmax program and run it exactly on its table (and return the choices too if asked).
 
         When that program gives no answer (nothing, blank cells or a failed run) or one
-        that only repeats the question (`echoes`), the next most probable programs (up
+        of a kind that cannot answer the question (`answer_misfit`: one that only repeats
+        it, a name for "how many"), the next most probable programs (up
         to the config's ``fallback_programs``) are run in turn and the first that answers
         the question is the prediction; failing that, the first that gives any answer.
         """

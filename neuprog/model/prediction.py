@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from neuprog.lang.interpret import Answer
 from neuprog.lang.tree import Program
-from neuprog.tables.question import Question, echoes
+from neuprog.tables.question import Question, answer_misfit
 
 
 @dataclass
@@ -35,5 +35,5 @@ class Prediction:
         return any(text.strip() for text in self.texts)
 
     def answers(self, question: Question) -> bool:
-        """Whether this answers ``question``: it gave an answer, and one that does not only repeat the question (`echoes`)."""
-        return self.answered and not echoes(question, self.texts)
+        """Whether this answers ``question``: it gave an answer, and one of a kind that may answer it (`answer_misfit`)."""
+        return self.answered and answer_misfit(question, self.texts) is None

@@ -174,6 +174,34 @@ def echoes(question: Question, texts: Sequence[str]) -> bool:
     return True
 
 
+AUXILIARIES = frozenset("is are was were did does do has have had can could will would".split())
+"""Opening words of a question that asks yes or no, unless it offers options ("was it Oslo or Rome?")."""
+
+
+def answer_misfit(question: Question, texts: Sequence[str]) -> str | None:
+    """Why the answer ``texts`` cannot answer ``question``, or None when it may.
+
+    Three kinds of answer almost never answer their question in WikiTableQuestions'
+    random-split-1-train (11,321 questions): one that only repeats the question
+    (`echoes`; 43 answers are such), anything but a number for "how many ..." (2,734 of
+    its 2,739 answers are numbers) and anything but yes or no for a question opening
+    with an auxiliary verb and offering no options (137 of 145 are yes or no).
+
+    >>> table = Table.from_rows(["Team", "Points"], [["Crettyard", "12"], ["Confey", "15"]])
+    >>> [answer_misfit(Question.read(text, table), answer) for text, answer in [("which team won after crettyard?", ["Crettyard"]),
+    ...     ("how many teams scored 12?", ["Crettyard"]), ("did confey score 15?", ["15"]), ("did confey score 15?", ["Yes"])]]
+    ['it repeats the question', '"how many" asks for a number', 'the question asks yes or no', None]
+    """
+    tokens = question.tokens
+    if echoes(question, texts):
+        return "it repeats the question"
+    if tokens[:2] == ["how", "many"] and not all(parse_cell(text).number is not None for text in texts):
+        return '"how many" asks for a number'
+    if tokens[:1] and tokens[0] in AUXILIARIES and "or" not in tokens and not all(text.strip().lower() in ("yes", "no") for text in texts):
+        return "the question asks yes or no"
+    return None
+
+
 def header_match(question: Question, header: str, stems: bool = False) -> float:
     """Share of a header's non-stopword tokens that occur in the question; 1.0 when it occurs whole.
 
