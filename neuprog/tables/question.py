@@ -181,22 +181,35 @@ AUXILIARIES = frozenset("is are was were did does do has have had can could will
 def answer_misfit(question: Question, texts: Sequence[str]) -> str | None:
     """Why the answer ``texts`` cannot answer ``question``, or None when it may.
 
-    Three kinds of answer almost never answer their question in WikiTableQuestions'
+    These kinds of answer almost never answer their question in WikiTableQuestions'
     random-split-1-train (11,321 questions): one that only repeats the question
     (`echoes`; 43 answers are such), anything but a number for "how many ..." (2,734 of
-    its 2,739 answers are numbers) and anything but yes or no for a question opening
-    with an auxiliary verb and offering no options (137 of 145 are yes or no).
+    its 2,739 answers are numbers), a number or date for "who ..." (5 of 960), anything
+    but a year or date for "what year" or "which year" (1 of 160) and anything but yes or
+    no for a question opening with an auxiliary verb and offering no options (8 of 145).
 
-    >>> table = Table.from_rows(["Team", "Points"], [["Crettyard", "12"], ["Confey", "15"]])
-    >>> [answer_misfit(Question.read(text, table), answer) for text, answer in [("which team won after crettyard?", ["Crettyard"]),
-    ...     ("how many teams scored 12?", ["Crettyard"]), ("did confey score 15?", ["15"]), ("did confey score 15?", ["Yes"])]]
-    ['it repeats the question', '"how many" asks for a number', 'the question asks yes or no', None]
+    >>> table = Table.from_rows(["Team", "Year"], [["Crettyard", "1990"], ["Confey", "1991"]])
+    >>> asked = [("which team won after crettyard?", "Crettyard"), ("how many teams won?", "Confey"), ("who won in 1990?", "1990"),
+    ...     ("what year did confey win?", "Crettyard"), ("did confey win in 1991?", "1991"), ("did confey win in 1991?", "Yes")]
+    >>> for text, answer in asked:
+    ...     print(answer_misfit(Question.read(text, table), [answer]))
+    it repeats the question
+    "how many" asks for a number
+    "who" asks for a name
+    the question asks for a year
+    the question asks yes or no
+    None
     """
     tokens = question.tokens
+    parsed = [parse_cell(text) for text in texts]
     if echoes(question, texts):
         return "it repeats the question"
-    if tokens[:2] == ["how", "many"] and not all(parse_cell(text).number is not None for text in texts):
+    if tokens[:2] == ["how", "many"] and not all(cell.number is not None for cell in parsed):
         return '"how many" asks for a number'
+    if tokens[:1] == ["who"] and all(cell.number is not None or cell.date is not None for cell in parsed):
+        return '"who" asks for a name'
+    if tokens[1:2] == ["year"] and tokens[0] in ("what", "which") and not all(cell.number is not None or cell.date is not None for cell in parsed):
+        return "the question asks for a year"
     if tokens[:1] and tokens[0] in AUXILIARIES and "or" not in tokens and not all(text.strip().lower() in ("yes", "no") for text in texts):
         return "the question asks yes or no"
     return None
