@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "neuprog"
 MODULE_LIMIT = 300  # code lines: the style guide's "about 300 lines at most"
-PACKAGE_LIMIT = 7025  # code lines; about 4,600 before the inspector, run-folder safety and controller options; 6,500 before search options and cues; 6,550 before the chosen-history controller, column profile and candidates; 6,700 before ensembles (model, folder format, command); 6,900 before word dropout; 6,950 before number ranges; 6,975 before yes-or-no answers (the Truth type and EXISTS)
+PACKAGE_LIMIT = 7100  # code lines; about 4,600 before the inspector, run-folder safety and controller options; 6,500 before search options and cues; 6,550 before the chosen-history controller, column profile and candidates; 6,700 before ensembles (model, folder format, command); 6,900 before word dropout; 6,950 before number ranges; 6,975 before yes-or-no answers (the Truth type and EXISTS); 7,025 before snapshots and answer misfits
 
 
 def code_lines(source: str) -> int:
