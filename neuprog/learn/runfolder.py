@@ -111,7 +111,10 @@ def _snapshots(folder: Path, half_written: bool = False) -> list[Path]:
     kept = folder / SNAPSHOTS
     if not kept.is_dir():
         return []
-    return leftovers(kept, tuple(path.name[1:].split(".pt.")[0] + ".pt" for path in kept.glob(".at-*.pt.*"))) if half_written else sorted(kept.glob("at-*.pt"))
+    if not half_written:
+        return sorted(kept.glob("at-*.pt"))
+    meant = {path.name[1:].split(".pt.")[0] + ".pt" for path in kept.glob(".at-*.pt.*")}  # the snapshot each temporary file was for
+    return leftovers(kept, tuple(sorted(meant)))
 
 
 def _flat(values: dict, prefix: str = "") -> dict:

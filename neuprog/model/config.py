@@ -56,7 +56,7 @@ class ModelConfig(_Strict):
     ops: tuple[str, ...] = ()
     """Names of the registry ops the model may use; empty means every registered op."""
     fallback_programs: int = Field(16, ge=0, le=256)
-    """When the decoded program's answer is empty (or blank cells) or its run fails, try up to this many next most probable programs (a beam over the steps) and answer with the first that gives an answer; 0 keeps the decoded program's outcome."""
+    """When the decoded program gives no answer (nothing, blank cells or a failed run) or one that cannot answer the question (`neuprog.tables.question.answer_misfit`), try up to this many next most probable programs (a beam over the steps) and answer with the first that answers the question; 0 keeps the decoded program's outcome."""
     halting: Literal["fixed", "act"] = "fixed"
     """'fixed': every program runs all ``steps`` steps and the last one answers. 'act': adaptive computation time (Graves 2016); each step emits a halting probability, the answer is the halting-weighted mixture over steps and the decoded program stops at the most probable halting step, so programs have a learned length up to ``steps``."""
     ponder_weight: float = Field(0.01, ge=0.0)

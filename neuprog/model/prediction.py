@@ -23,7 +23,7 @@ class Prediction:
     raw_confidence: float = 0.0
     """The probability of the program under the controller."""
     fallback: int = 0
-    """0 for the decoded program; n when the decoded program gave no answer and this is the n-th next most probable program tried."""
+    """0 for the decoded program; n when the decoded program did not answer the question (`answers`) and this is the n-th next most probable program tried."""
 
     @property
     def answered(self) -> bool:
