@@ -1,11 +1,14 @@
 """Measure how much the seed moves the bundled recipe: for each seed, its two models trained side by side, joined, and scored on dev.
 
     python examples/seed_spread.py --data PATH/TO/WikiTableQuestions --minutes 18 --out runs/spread
+    python examples/seed_spread.py --data PATH/TO/WikiTableQuestions --minutes 57 --same-holdout --out runs/spread-full
 
 Seed ``s`` trains copies of the configs with ``max_minutes`` (the learning
 rate then decays on time) and ``s`` added to each config's own ``seed`` and
 ``holdout_seed`` (so a pair of one config with seeds 0 and 1 and one holdout
-seed is spread with ``--seeds 0 2 4``), one torch thread each, at the same
+seed is spread with ``--seeds 0 2 4``; ``--same-holdout`` leaves the holdout
+seeds as they are, so every seed's models hold out the same questions and share
+a vocabulary), one torch thread each, at the same
 time; ``neuprog ensemble`` joins the pair and ``neuprog eval`` scores it on
 every question of the split. Prints one JSON line per seed, then the mean and
 the sample standard deviation of the accuracies.
@@ -38,6 +41,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--configs", type=Path, nargs="+", default=list(RECIPE), help="the configs trained side by side")
     parser.add_argument("--split", default="random-split-1-dev")
+    parser.add_argument("--same-holdout", action="store_true", help="keep each config's holdout seed whatever the seed")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     accuracies = []
@@ -46,7 +50,13 @@ def main() -> None:
         for path in args.configs:
             written = json.loads(path.read_text())
             own = TrainConfig.model_validate(written)
-            config = {**written, "seed": own.seed + seed, "holdout_seed": own.held_out_by + seed, "max_minutes": args.minutes, "threads": 1}
+            config = {
+                **written,
+                "seed": own.seed + seed,
+                "holdout_seed": own.held_out_by + (0 if args.same_holdout else seed),
+                "max_minutes": args.minutes,
+                "threads": 1,
+            }
             run = args.out / f"{path.stem}-s{config['seed']}"
             copied = args.out / f"{run.name}.json"
             copied.write_text(json.dumps(config, indent=2))
